@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AuditModule, auditEntities } from '@vigil/audit';
+import { IamModule, iamEntities } from '@vigil/iam';
+import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
+import { DatabaseModule } from '@vigil/shared/database';
+import { HttpExceptionFilter } from '@vigil/shared/errors';
+import { loggerParams } from '@vigil/shared/logging';
+import { ObservabilityModule } from '@vigil/shared/observability';
+import { QueueModule } from '@vigil/shared/queue';
+
+export const platformEntities = [...iamEntities, ...auditEntities];
+
+export interface ApiModuleOptions {
+  /** BullMQ key prefix; tests isolate files by it. */
+  queuePrefix?: string;
+}
+
+/** Wiring only: every bounded context brings its own controllers. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: PlatformConfig, options: ApiModuleOptions = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config.env.LOG_LEVEL)),
+        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: platformEntities, applicationName: 'vigil-api' }),
+        QueueModule.forRoot({ redisUrl: config.env.REDIS_URL, prefix: options.queuePrefix }),
+        ObservabilityModule,
+        AuditModule,
+        IamModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { auditEntities } from '@vigil/audit';
+import { iamEntities } from '@vigil/iam';
+import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
+import { DatabaseModule } from '@vigil/shared/database';
+import { loggerParams } from '@vigil/shared/logging';
+import { MetricsRegistry } from '@vigil/shared/observability';
+import { QueueModule } from '@vigil/shared/queue';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
+
+/** BullMQ processors only; no public HTTP beyond the health server in main.ts. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: PlatformConfig, options: { queuePrefix?: string } = {}): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config.env.LOG_LEVEL)),
+        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities], applicationName: 'vigil-worker' }),
+        QueueModule.forRoot({ redisUrl: config.env.REDIS_URL, prefix: options.queuePrefix }),
+        HousekeepingModule,
+      ],
+      providers: [MetricsRegistry],
+      exports: [MetricsRegistry],
+    };
+  }
+}

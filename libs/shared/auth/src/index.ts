@@ -1,0 +1,4 @@
+export * from './roles';
+export * from './caller';
+export * from './decorators';
+export * from './authorizer';

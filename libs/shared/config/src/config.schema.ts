@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const postgresUrl = z
+  .string({ message: 'is required' })
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL');
+
+const redisUrl = z
+  .string({ message: 'is required' })
+  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be a TCP port (1-65535)' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const hostList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+
+/** Every variable the platform processes read, named as in ARCHITECTURE §9. */
+export const platformEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: postgresUrl,
+  REDIS_URL: redisUrl,
+  PORT: port(8080),
+  WORKER_HEALTH_PORT: port(8081),
+  VIGIL_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || v.length >= 24, 'must be at least 24 characters')
+    .transform((v) => (v ? v : undefined)),
+  VIGIL_SECRET_KEY: z
+    .string({ message: 'is required (32+ characters; encrypts secrets at rest)' })
+    .min(32, 'must be at least 32 characters'),
+  VIGIL_INSECURE_REGISTRIES: hostList,
+  VIGIL_ALLOW_PRIVATE_TARGETS: bool,
+  VIGIL_PUBLIC_URL: z.string().url('must be an absolute URL').optional(),
+  VIGIL_OIDC_ISSUER_URL: z.string().url('must be an absolute URL').optional(),
+  VIGIL_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  VIGIL_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  VIGIL_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+});
+
+export type PlatformEnv = z.infer<typeof platformEnvSchema>;

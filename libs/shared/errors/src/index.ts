@@ -1,0 +1,2 @@
+export * from './http-exception.filter';
+export * from './validation';

@@ -1,0 +1,3 @@
+export * from './metrics';
+export * from './health.controller';
+export * from './observability.module';

@@ -1,0 +1,3 @@
+export * from './queue-contract';
+export * from './redis';
+export * from './queue.module';
