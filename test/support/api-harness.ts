@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { loadPlatformConfig } from '../../libs/shared/config/src';
+import { createTestDatabase } from '../../libs/shared/testing/src';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A real API process-in-a-test: its own database (cloned from the migrated template), real Redis, real HTTP. */
+export class ApiHarness {
+  private constructor(
+    readonly url: string,
+    readonly databaseUrl: string,
+    private readonly app: INestApplication,
+    private readonly dropDatabase: () => Promise<void>,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ApiHarness> {
+    const database = await createTestDatabase();
+    const config = loadPlatformConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      VIGIL_SECRET_KEY: TEST_SECRET_KEY,
+      VIGIL_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      LOG_LEVEL: 'silent',
+      ...env,
+    });
+    const app = await createApiApp(config, { queuePrefix: `test-${database.name}` });
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as AddressInfo;
+    return new ApiHarness(`http://127.0.0.1:${address.port}`, database.url, app, database.drop);
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    } else if (body !== undefined && !headers['content-type']) {
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.url}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    await this.dropDatabase();
+  }
+}
