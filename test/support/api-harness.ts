@@ -30,7 +30,7 @@ export class ApiHarness {
     private readonly dropDatabase: () => Promise<void>,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<ApiHarness> {
+  static async start(env: Record<string, string> = {}, port = 0): Promise<ApiHarness> {
     const database = await createTestDatabase();
     const config = loadPlatformConfig({
       DATABASE_URL: database.url,
@@ -41,7 +41,7 @@ export class ApiHarness {
       ...env,
     });
     const app = await createApiApp(config, { queuePrefix: `test-${database.name}` });
-    await app.listen(0, '127.0.0.1');
+    await app.listen(port, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     return new ApiHarness(`http://127.0.0.1:${address.port}`, database.url, app, database.drop);
   }

@@ -67,6 +67,7 @@ export class OidcService {
     const callbackUrl = new URL(this.redirectUri);
     callbackUrl.search = callbackQuery;
     let claims: oidc.IDToken | undefined;
+    let profile: Record<string, unknown> = {};
     try {
       const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: login.verifier,
@@ -75,6 +76,10 @@ export class OidcService {
         idTokenExpected: true,
       });
       claims = tokens.claims();
+      // Many providers keep email/name out of the ID token and serve them from userinfo.
+      if (claims?.sub && (claims.email === undefined || claims.name === undefined)) {
+        profile = await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub);
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'OIDC code exchange failed');
       throw new UnauthorizedException('sign-in failed: the identity provider did not confirm the login');
@@ -83,8 +88,8 @@ export class OidcService {
     const user = await this.users.upsertFromLogin({
       issuer: configuration.serverMetadata().issuer,
       subject: claims.sub,
-      email: typeof claims.email === 'string' ? claims.email : null,
-      displayName: typeof claims.name === 'string' ? claims.name : null,
+      email: stringClaim(claims.email ?? profile.email),
+      displayName: stringClaim(claims.name ?? profile.name),
     });
     const session = this.sessions.issue(user.id);
     return {
@@ -121,4 +126,8 @@ export class OidcService {
     }
     return this.configuration;
   }
+}
+
+function stringClaim(value: unknown): string | null {
+  return typeof value === 'string' && value.length <= 320 ? value : null;
 }

@@ -1,0 +1,4 @@
+export * from './versions';
+export * from './advisories';
+export * from './sbom';
+export * from './catalog';

@@ -1,0 +1,13 @@
+export * from './sbom-package.model';
+export * from './sbom.error';
+export * from './sbom-limits';
+export { distroEcosystem, purlEcosystem } from './osv-ecosystem.util';
+export { buildPackage, normalizePypiName, packageFromPurl, parsePurl, purlPackageName, type PurlResolution } from './purl.util';
+export { isSpdxExpression, normalizeLicenses } from './license-expression.util';
+export { detectSbomFormat, parseSbom, parseSbomDocument } from './sbom.parser';
+export { parseSpdxJson } from './spdx-json.parser';
+export { parseCycloneDxJson } from './cyclonedx-json.parser';
+export { toSpdxJson, type SpdxDocumentJson, type SpdxPackageJson } from './spdx-json.serializer';
+export { toCycloneDxJson, type CycloneDxBomJson, type CycloneDxComponentJson } from './cyclonedx-json.serializer';
+export { DEFAULT_SBOM_TOOL, type SbomWriteOptions } from './sbom-write-options.model';
+export { SBOM_MEDIA_TYPES, negotiateSbomFormat } from './sbom-media-type.util';
