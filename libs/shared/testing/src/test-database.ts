@@ -65,3 +65,14 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
     drop: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
+
+/** An empty database (no migrations): for tests that run the real `migrate` command. */
+export async function createEmptyDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `vigil_e_${randomBytes(6).toString('hex')}`;
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
