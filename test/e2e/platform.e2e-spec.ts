@@ -60,11 +60,11 @@ describe('the platform as operators start it', () => {
 
     const base = `http://127.0.0.1:${apiPort}`;
     const json = { 'content-type': 'application/json' };
-    const org = await (await fetch(`${base}/v1/orgs`, { method: 'POST', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'e2e' }) })).json();
+    const org = (await (await fetch(`${base}/v1/orgs`, { method: 'POST', headers: { ...json, authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ name: 'e2e' }) })).json()) as any;
     const admin = { ...json, authorization: `Bearer ${ADMIN_TOKEN}`, 'vigil-org-id': org.id };
-    const identity = await (await fetch(`${base}/v1/identities`, { method: 'POST', headers: admin, body: JSON.stringify({ groupId: org.rootGroupId, name: 'ci', kind: 'service' }) })).json();
+    const identity = (await (await fetch(`${base}/v1/identities`, { method: 'POST', headers: admin, body: JSON.stringify({ groupId: org.rootGroupId, name: 'ci', kind: 'service' }) })).json()) as any;
     await fetch(`${base}/v1/role-bindings`, { method: 'POST', headers: admin, body: JSON.stringify({ identityId: identity.id, groupId: org.rootGroupId, role: 'viewer' }) });
-    const issued = await (await fetch(`${base}/v1/identities/${identity.id}/tokens`, { method: 'POST', headers: admin, body: '{}' })).json();
+    const issued = (await (await fetch(`${base}/v1/identities/${identity.id}/tokens`, { method: 'POST', headers: admin, body: '{}' })).json()) as any;
     const groups = await fetch(`${base}/v1/groups`, { headers: { authorization: `Bearer ${issued.token}`, 'x-request-id': 'e2e-correlation-1' } });
     expect(groups.status).toBe(200);
 
