@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule, auditEntities } from '@vigil/audit';
+import { ClustersModule, clusterEntities } from '@vigil/clusters';
 import { IamModule, iamEntities } from '@vigil/iam';
+import { InventoryModule, inventoryEntities } from '@vigil/inventory';
 import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
 import { DatabaseModule } from '@vigil/shared/database';
 import { HttpExceptionFilter } from '@vigil/shared/errors';
@@ -10,7 +12,7 @@ import { loggerParams } from '@vigil/shared/logging';
 import { ObservabilityModule } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
 
-export const platformEntities = [...iamEntities, ...auditEntities];
+export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities];
 
 export interface ApiModuleOptions {
   /** BullMQ key prefix; tests isolate files by it. */
@@ -31,6 +33,8 @@ export class ApiModule {
         ObservabilityModule,
         AuditModule,
         IamModule,
+        ClustersModule,
+        InventoryModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { json, NextFunction, Request, Response } from 'express';
+import { PROTOCOL_LIMITS } from '@vigil/agent-protocol';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { PlatformConfig } from '@vigil/shared/config';
@@ -20,7 +21,17 @@ export async function createApiApp(config: PlatformConfig, options: ApiModuleOpt
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(helmet({ contentSecurityPolicy: false }));
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // Agent requests are signed over their exact bytes: keep them, and allow protocol-sized batches.
+  app.use(
+    '/v1/agent',
+    json({
+      limit: PROTOCOL_LIMITS.maxBodyBytes,
+      verify: (req, _res, buf) => {
+        (req as Request & { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
+  app.use(json({ limit: JSON_BODY_LIMIT }));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 

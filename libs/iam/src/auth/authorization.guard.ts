@@ -63,6 +63,9 @@ export class AuthorizationGuard implements CanActivate {
         if (requestedOrg && requestedOrg !== principal.orgId) throw new NotFoundException('organization not found');
         return { principal, orgId: principal.orgId, grants: await this.grantsOf(principal.orgId, principal.identityId), requestId };
       }
+      case 'agent':
+        // Agent credentials reach agent endpoints only (those use their own guard).
+        throw new NotFoundException('not found');
       case 'user': {
         const chosen = requestedOrg
           ? principal.memberships.find((m) => m.orgId === requestedOrg)

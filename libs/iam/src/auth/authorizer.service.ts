@@ -26,6 +26,10 @@ export class IamAuthorizer implements Authorizer {
     return caller.grants.filter((g) => roleSatisfies(g.role, role)).map((g) => g.groupId);
   }
 
+  groupsAtOrBelow(caller: Caller, roots: string[]): Promise<string[]> {
+    return this.groups.idsAtOrBelow(orgOf(caller), roots);
+  }
+
   async rootGroupOf(orgId: string): Promise<string> {
     const root = await this.groups.findRoot(orgId);
     if (!root) throw new NotFoundException('organization not found');

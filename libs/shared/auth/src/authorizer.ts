@@ -7,6 +7,8 @@ export interface Authorizer {
   assertRole(caller: Caller, role: Role, groupId: string): Promise<void>;
   /** Group ids in the caller's org where the caller holds at least `role` (null: every group). */
   groupsWithRole(caller: Caller, role: Role): Promise<string[] | null>;
+  /** Every group at or below `roots` in the caller's org (for list filters). */
+  groupsAtOrBelow(caller: Caller, roots: string[]): Promise<string[]>;
   /** The root group of an org (org-level permissions are roles on it). */
   rootGroupOf(orgId: string): Promise<string>;
 }

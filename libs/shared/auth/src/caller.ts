@@ -9,7 +9,9 @@ export interface RoleGrant {
 export type Principal =
   | { type: 'platform-admin' }
   | { type: 'identity'; identityId: string; orgId: string; via: 'api-token' | 'session'; tokenId?: string; userId?: string }
-  | { type: 'user'; userId: string; memberships: { orgId: string; identityId: string }[] };
+  | { type: 'user'; userId: string; memberships: { orgId: string; identityId: string }[] }
+  /** A cluster agent, authenticated by a signed request (agent endpoints only). */
+  | { type: 'agent'; orgId: string; clusterId: string; keyId: string };
 
 /** The authenticated caller of one request, with the org it acts in. */
 export interface Caller {
@@ -35,5 +37,7 @@ export function actorOf(caller: Caller): { type: string; id: string } {
       return { type: 'identity', id: p.identityId };
     case 'user':
       return { type: 'user', id: p.userId };
+    case 'agent':
+      return { type: 'agent', id: p.clusterId };
   }
 }

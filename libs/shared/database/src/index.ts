@@ -2,3 +2,4 @@ export * from './data-source-options';
 export * from './database.service';
 export * from './database.module';
 export * from './pagination';
+export * from './query-rows';

@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { AgentAuthGuard } from './agent-auth/agent-auth.guard';
+import { AgentController } from './controllers/agent.controller';
+import { ClustersController } from './controllers/clusters.controller';
+import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from './repositories';
+import { AgentSessionService } from './services/agent-session.service';
+import { ClusterService } from './services/cluster.service';
+
+/** Clusters, their agents' credentials and commands. Exports the agent guard for other agent endpoints. */
+@Global()
+@Module({
+  controllers: [ClustersController, AgentController],
+  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, ClusterService, AgentSessionService, AgentAuthGuard],
+  exports: [AgentAuthGuard, AgentCredentialRepository, ClusterRepository],
+})
+export class ClustersModule {}

@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { queryRows } from '@vigil/shared/database';
+import { FoldedBatch } from '../services/batch-folding';
+
+export interface AgentInventoryState {
+  lastSequence: number;
+  snapshotId: string | null;
+  snapshotStartedAt: Date | null;
+  isNew: boolean;
+}
+
+/**
+ * The ingest hot path: every statement is set-based over `unnest` arrays, so a
+ * batch costs a handful of round trips whatever its size. Runs inside the
+ * caller's org transaction (the manager it is given).
+ */
+@Injectable()
+export class InventoryIngestRepository {
+  /** Locks the agent's sequence row for the rest of the transaction (retries serialise here). */
+  async lockAgentState(m: EntityManager, orgId: string, clusterId: string, agentId: string): Promise<AgentInventoryState> {
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO agent_inventory_state (org_id, cluster_id, agent_id, last_sequence) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (cluster_id, agent_id) DO NOTHING RETURNING agent_id`,
+      [orgId, clusterId, agentId],
+    );
+    const rows: { last_sequence: string; snapshot_id: string | null; snapshot_started_at: Date | null }[] = await m.query(
+      `SELECT last_sequence, snapshot_id, snapshot_started_at FROM agent_inventory_state
+        WHERE org_id = $1 AND cluster_id = $2 AND agent_id = $3 FOR UPDATE`,
+      [orgId, clusterId, agentId],
+    );
+    return {
+      lastSequence: Number(rows[0].last_sequence),
+      snapshotId: rows[0].snapshot_id,
+      snapshotStartedAt: rows[0].snapshot_started_at,
+      isNew: inserted.length === 1,
+    };
+  }
+
+  async saveAgentState(
+    m: EntityManager,
+    orgId: string,
+    clusterId: string,
+    agentId: string,
+    state: { lastSequence: number; snapshotId: string | null; snapshotStartedAt: Date | null; snapshotFinished: boolean },
+  ): Promise<void> {
+    await m.query(
+      `UPDATE agent_inventory_state
+          SET last_sequence = $4, snapshot_id = $5, snapshot_started_at = $6,
+              last_snapshot_at = CASE WHEN $7 THEN now() ELSE last_snapshot_at END, updated_at = now()
+        WHERE org_id = $1 AND cluster_id = $2 AND agent_id = $3`,
+      [orgId, clusterId, agentId, state.lastSequence, state.snapshotId, state.snapshotStartedAt, state.snapshotFinished],
+    );
+  }
+
+  async upsertImages(m: EntityManager, orgId: string, batch: FoldedBatch): Promise<void> {
+    if (batch.images.length === 0) return;
+    await m.query(
+      `INSERT INTO images (org_id, digest, first_seen, last_seen)
+       SELECT $1, d, f, l FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(d, f, l)
+       ON CONFLICT (org_id, digest) DO UPDATE
+         SET first_seen = LEAST(images.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(images.last_seen, EXCLUDED.last_seen)`,
+      [orgId, batch.images.map((i) => i.digest), batch.images.map((i) => i.firstSeen), batch.images.map((i) => i.lastSeen)],
+    );
+    await m.query(
+      `INSERT INTO image_references (org_id, digest, ref, first_seen, last_seen)
+       SELECT $1, d, r, f, l FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS t(d, r, f, l)
+       ON CONFLICT (org_id, digest, ref) DO UPDATE
+         SET first_seen = LEAST(image_references.first_seen, EXCLUDED.first_seen),
+             last_seen = GREATEST(image_references.last_seen, EXCLUDED.last_seen)`,
+      [
+        orgId,
+        batch.references.map((r) => r.digest),
+        batch.references.map((r) => r.ref),
+        batch.references.map((r) => r.firstSeen),
+        batch.references.map((r) => r.lastSeen),
+      ],
+    );
+  }
+
+  async upsertObservations(m: EntityManager, orgId: string, clusterId: string, batch: FoldedBatch, snapshotId: string | null): Promise<void> {
+    if (batch.rows.length === 0) return;
+    const r = batch.rows;
+    await m.query(
+      `INSERT INTO observations (org_id, cluster_id, pod_uid, namespace, pod_name, workload_kind, workload_name, node,
+                                 container_name, container_type, image_ref, image_digest, first_seen, last_seen, running, seen_in_snapshot)
+       SELECT $1, $2, t.* , $16 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                                         $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::boolean[]) AS t
+       ON CONFLICT (org_id, cluster_id, pod_uid, container_name, image_digest) DO UPDATE
+         SET namespace = EXCLUDED.namespace,
+             pod_name = EXCLUDED.pod_name,
+             workload_kind = COALESCE(EXCLUDED.workload_kind, observations.workload_kind),
+             workload_name = COALESCE(EXCLUDED.workload_name, observations.workload_name),
+             node = COALESCE(EXCLUDED.node, observations.node),
+             image_ref = EXCLUDED.image_ref,
+             first_seen = LEAST(observations.first_seen, EXCLUDED.first_seen),
+             last_seen = GREATEST(observations.last_seen, EXCLUDED.last_seen),
+             running = EXCLUDED.running,
+             seen_in_snapshot = COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot)`,
+      [
+        orgId,
+        clusterId,
+        r.map((x) => x.podUid),
+        r.map((x) => x.namespace),
+        r.map((x) => x.podName),
+        r.map((x) => x.workloadKind),
+        r.map((x) => x.workloadName),
+        r.map((x) => x.node),
+        r.map((x) => x.containerName),
+        r.map((x) => x.containerType),
+        r.map((x) => x.imageRef),
+        r.map((x) => x.imageDigest),
+        r.map((x) => x.firstSeen),
+        r.map((x) => x.lastSeen),
+        r.map((x) => x.running),
+        snapshotId,
+      ],
+    );
+  }
+
+  /** Ends the running rows of listed pods that this batch did not list again, and of deleted pods. */
+  async closeUnlisted(m: EntityManager, orgId: string, clusterId: string, batch: FoldedBatch): Promise<void> {
+    if (batch.listedPods.length > 0) {
+      await m.query(
+        `UPDATE observations o SET running = false, last_seen = GREATEST(o.first_seen, d.at)
+           FROM unnest($3::text[], $4::timestamptz[]) AS d(uid, at)
+          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running AND o.last_seen < d.at`,
+        [orgId, clusterId, batch.listedPods.map((p) => p.uid), batch.listedPods.map((p) => p.at)],
+      );
+    }
+    if (batch.deletedPods.length > 0) {
+      await m.query(
+        `UPDATE observations o SET running = false, last_seen = GREATEST(o.first_seen, o.last_seen, d.at)
+           FROM unnest($3::text[], $4::timestamptz[]) AS d(uid, at)
+          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running`,
+        [orgId, clusterId, batch.deletedPods.map((p) => p.uid), batch.deletedPods.map((p) => p.at)],
+      );
+    }
+  }
+
+  /**
+   * A finished snapshot: whatever still runs in our books but was neither listed
+   * by it nor seen since it began has ended (a delete the agent missed). It is
+   * closed at the snapshot's start, the latest instant it can have run.
+   */
+  async closeMissedBySnapshot(m: EntityManager, orgId: string, clusterId: string, snapshotId: string, startedAt: Date): Promise<number> {
+    const { affected } = await queryRows(
+      m,
+      `UPDATE observations SET running = false, last_seen = GREATEST(first_seen, $4::timestamptz)
+        WHERE org_id = $1 AND cluster_id = $2 AND running
+          AND seen_in_snapshot IS DISTINCT FROM $3 AND last_seen < $4`,
+      [orgId, clusterId, snapshotId, startedAt],
+    );
+    return affected;
+  }
+}

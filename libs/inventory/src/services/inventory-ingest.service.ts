@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import type { InventoryBatch, InventoryResponse } from '@vigil/agent-protocol';
+import { Database } from '@vigil/shared/database';
+import { InventoryIngestRepository } from '../repositories/inventory-ingest.repository';
+import { foldBatch } from './batch-folding';
+
+export interface AgentIdentity {
+  orgId: string;
+  clusterId: string;
+}
+
+/**
+ * Applies an agent's inventory batch exactly once, in one transaction: a 2xx
+ * means it is committed. Sequence numbers make retries idempotent; a gap is
+ * applied (deltas are upserts) and answered with a snapshot request.
+ */
+@Injectable()
+export class InventoryIngestService {
+  constructor(
+    private readonly database: Database,
+    private readonly ingest: InventoryIngestRepository,
+  ) {}
+
+  apply(agent: AgentIdentity, batch: InventoryBatch): Promise<InventoryResponse> {
+    const { orgId, clusterId } = agent;
+    return this.database.forOrg(orgId, async (m) => {
+      const state = await this.ingest.lockAgentState(m, orgId, clusterId, batch.agentId);
+      if (batch.sequence <= state.lastSequence) {
+        return { applied: false, duplicate: true, expectedSequence: state.lastSequence + 1, snapshotRequested: false };
+      }
+      let snapshotRequested = batch.sequence !== state.lastSequence + 1 || (state.isNew && batch.kind === 'delta');
+      let snapshotId = state.snapshotId;
+      let snapshotStartedAt = state.snapshotStartedAt;
+      let partOfSnapshot = false;
+      if (batch.kind === 'snapshot' && batch.snapshot) {
+        if (batch.snapshot.part === 0) {
+          snapshotId = batch.snapshot.id;
+          // The agent listed the pods before sending: the earliest observation marks the start.
+          snapshotStartedAt = batch.pods.reduce((t, p) => (new Date(p.observedAt) < t ? new Date(p.observedAt) : t), new Date(batch.sentAt));
+        }
+        partOfSnapshot = snapshotId === batch.snapshot.id;
+        if (!partOfSnapshot) snapshotRequested = true; // we missed its first part: ask for a whole new one
+      }
+
+      const folded = foldBatch(batch);
+      await this.ingest.upsertImages(m, orgId, folded);
+      await this.ingest.upsertObservations(m, orgId, clusterId, folded, partOfSnapshot ? snapshotId : null);
+      await this.ingest.closeUnlisted(m, orgId, clusterId, folded);
+
+      let snapshotFinished = false;
+      if (partOfSnapshot && batch.snapshot?.last && snapshotId && snapshotStartedAt) {
+        await this.ingest.closeMissedBySnapshot(m, orgId, clusterId, snapshotId, snapshotStartedAt);
+        snapshotFinished = true;
+        snapshotId = null;
+        snapshotStartedAt = null;
+        snapshotRequested = batch.sequence !== state.lastSequence + 1;
+      }
+      await this.ingest.saveAgentState(m, orgId, clusterId, batch.agentId, {
+        lastSequence: batch.sequence,
+        snapshotId,
+        snapshotStartedAt,
+        snapshotFinished,
+      });
+      return { applied: true, duplicate: false, expectedSequence: batch.sequence + 1, snapshotRequested };
+    });
+  }
+}
