@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { auditEntities } from '@vigil/audit';
+import { clusterEntities } from '@vigil/clusters';
 import { iamEntities } from '@vigil/iam';
+import { inventoryEntities } from '@vigil/inventory';
 import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
 import { DatabaseModule } from '@vigil/shared/database';
 import { loggerParams } from '@vigil/shared/logging';
@@ -18,7 +20,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config.env.LOG_LEVEL)),
-        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities], applicationName: 'vigil-worker' }),
+        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities], applicationName: 'vigil-worker' }),
         QueueModule.forRoot({ redisUrl: config.env.REDIS_URL, prefix: options.queuePrefix }),
         HousekeepingModule,
       ],

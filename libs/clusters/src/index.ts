@@ -6,4 +6,4 @@ export type { AgentPrincipal } from './agent-auth/agent-auth.guard';
 export { AgentBodyPipe } from './agent-auth/agent-body.pipe';
 export { CLUSTER_USAGE } from './cluster-usage';
 export type { ClusterUsage, ClusterUsageProvider } from './cluster-usage';
-export { ClusterRepository } from './repositories';
+export { AgentCredentialRepository, ClusterRepository } from './repositories';

@@ -21,6 +21,12 @@ export class OrganizationRepository {
     });
   }
 
+  update(orgId: string, changes: { name?: string; inventoryRetentionDays?: number | null }): Promise<void> {
+    return this.database.forOrg(orgId, async (m) => {
+      await m.update(OrganizationEntity, { id: orgId }, changes);
+    });
+  }
+
   findById(orgId: string): Promise<OrganizationEntity | null> {
     return this.database.forOrg(orgId, (m) => m.findOneBy(OrganizationEntity, { id: orgId }));
   }

@@ -1,9 +1,9 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '@vigil/audit';
-import { Caller } from '@vigil/shared/auth';
+import { AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { Database } from '@vigil/shared/database';
-import { CreateOrgDto } from '../dtos/create-org.dto';
+import { CreateOrgDto, UpdateOrgDto } from '../dtos/create-org.dto';
 import { IdentityRepository, OrganizationRepository, RoleBindingRepository, UserRepository } from '../repositories';
 import { orgView } from './views';
 
@@ -16,7 +16,32 @@ export class OrgService {
     private readonly bindings: RoleBindingRepository,
     private readonly users: UserRepository,
     private readonly audit: AuditService,
+    @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
   ) {}
+
+  async get(caller: Caller, id: string) {
+    const org = await this.mustBeCallers(caller, id);
+    await this.authorizer.assertRole(caller, 'viewer', org.rootGroupId!);
+    return orgView(org);
+  }
+
+  /** Org settings are IAM: owners of the root group change them. */
+  async update(caller: Caller, id: string, dto: UpdateOrgDto) {
+    const org = await this.mustBeCallers(caller, id);
+    await this.authorizer.assertRole(caller, 'owner', org.rootGroupId!);
+    await this.database.forOrg(id, async () => {
+      await this.orgs.update(id, { name: dto.name, inventoryRetentionDays: dto.inventoryRetentionDays });
+      await this.audit.record(caller, { action: 'org.update', objectType: 'org', objectId: id, details: { ...dto } });
+    });
+    return orgView((await this.orgs.findById(id))!);
+  }
+
+  private async mustBeCallers(caller: Caller, id: string) {
+    // Only the org the credential acts in exists, as far as the caller can tell.
+    const org = id === orgOf(caller) ? await this.orgs.findById(id) : null;
+    if (!org) throw new NotFoundException(`organization ${id} not found`);
+    return org;
+  }
 
   /** Platform admins create orgs for others; a signed-in user creates one and becomes its owner. */
   async create(caller: Caller, dto: CreateOrgDto) {

@@ -1,6 +1,12 @@
 import { ApiTokenEntity, GroupEntity, IdentityEntity, OrganizationEntity, RoleBindingEntity } from '../entities';
 
-export const orgView = (o: OrganizationEntity) => ({ id: o.id, name: o.name, rootGroupId: o.rootGroupId, createdAt: o.createdAt.toISOString() });
+export const orgView = (o: OrganizationEntity) => ({
+  id: o.id,
+  name: o.name,
+  rootGroupId: o.rootGroupId,
+  inventoryRetentionDays: o.inventoryRetentionDays,
+  createdAt: o.createdAt.toISOString(),
+});
 
 export const groupView = (g: GroupEntity) => ({
   id: g.id,
