@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/vigil}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export PORT="${PORT:-8080}"
-export NODE_ENV="${NODE_ENV:-production}"
 
 mkdir -p .vigil-local
 chmod 700 .vigil-local
@@ -21,8 +20,10 @@ if [ -z "${VIGIL_ADMIN_TOKEN:-}" ]; then
   export VIGIL_ADMIN_TOKEN="$(cat .vigil-local/admin-token)"
 fi
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# Building needs the dev dependencies (swc), whatever NODE_ENV says.
+[ -x node_modules/.bin/swc ] || npm ci --include=dev --no-audit --no-fund
 npm run build --silent
+export NODE_ENV="${NODE_ENV:-production}"
 node dist/tools/ensure-database.js
 node dist/tools/migrate.js
 
