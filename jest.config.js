@@ -31,6 +31,8 @@ const common = {
 };
 
 module.exports = {
+  // A project-level testTimeout is ignored by jest; integration tests wait on real servers.
+  testTimeout: 30000,
   reporters: ['default', '<rootDir>/tools/jest-summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
@@ -39,14 +41,12 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/shared/testing/src/global-setup.ts',
-      testTimeout: 30000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/e2e/build-once.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -25,6 +25,7 @@ export interface RequestOptions {
 export class ApiHarness {
   private constructor(
     readonly url: string,
+    readonly queuePrefix: string,
     readonly databaseUrl: string,
     private readonly app: INestApplication,
     private readonly dropDatabase: () => Promise<void>,
@@ -37,13 +38,14 @@ export class ApiHarness {
       REDIS_URL: TEST_REDIS_URL,
       VIGIL_SECRET_KEY: TEST_SECRET_KEY,
       VIGIL_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
     });
-    const app = await createApiApp(config, { queuePrefix: `test-${database.name}` });
+    const queuePrefix = `test-${database.name}`;
+    const app = await createApiApp(config, { queuePrefix });
     await app.listen(port, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
-    return new ApiHarness(`http://127.0.0.1:${address.port}`, database.url, app, database.drop);
+    return new ApiHarness(`http://127.0.0.1:${address.port}`, queuePrefix, database.url, app, database.drop);
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResult<T>> {

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule, auditEntities } from '@vigil/audit';
 import { ClustersModule, clusterEntities } from '@vigil/clusters';
+import { EventsModule, eventEntities } from '@vigil/events';
 import { IamModule, iamEntities } from '@vigil/iam';
 import { InventoryModule, inventoryEntities } from '@vigil/inventory';
 import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
@@ -12,7 +13,7 @@ import { loggerParams } from '@vigil/shared/logging';
 import { ObservabilityModule } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
 
-export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities];
+export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities];
 
 export interface ApiModuleOptions {
   /** BullMQ key prefix; tests isolate files by it. */
@@ -33,6 +34,7 @@ export class ApiModule {
         ObservabilityModule,
         AuditModule,
         IamModule,
+        EventsModule,
         ClustersModule,
         InventoryModule,
       ],

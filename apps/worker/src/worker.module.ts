@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { auditEntities } from '@vigil/audit';
 import { clusterEntities } from '@vigil/clusters';
+import { EventsCoreModule, eventEntities } from '@vigil/events';
 import { iamEntities } from '@vigil/iam';
 import { inventoryEntities } from '@vigil/inventory';
 import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
@@ -9,6 +10,7 @@ import { DatabaseModule } from '@vigil/shared/database';
 import { loggerParams } from '@vigil/shared/logging';
 import { MetricsRegistry } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
+import { DeliveryModule } from './delivery/delivery.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 
 /** BullMQ processors only; no public HTTP beyond the health server in main.ts. */
@@ -20,9 +22,11 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config.env.LOG_LEVEL)),
-        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities], applicationName: 'vigil-worker' }),
+        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities], applicationName: 'vigil-worker' }),
         QueueModule.forRoot({ redisUrl: config.env.REDIS_URL, prefix: options.queuePrefix }),
+        EventsCoreModule,
         HousekeepingModule,
+        DeliveryModule,
       ],
       providers: [MetricsRegistry],
       exports: [MetricsRegistry],

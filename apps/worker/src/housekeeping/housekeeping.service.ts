@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AgentCredentialRepository, ClusterRepository } from '@vigil/clusters';
+import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
 import { InventoryQueryRepository } from '@vigil/inventory';
+import { Database } from '@vigil/shared/database';
 
 export interface HousekeepingReport {
   orgs: number;
@@ -20,6 +22,8 @@ export class HousekeepingService {
     private readonly clusters: ClusterRepository,
     private readonly credentials: AgentCredentialRepository,
     private readonly inventory: InventoryQueryRepository,
+    private readonly publisher: EventPublisher,
+    private readonly database: Database,
   ) {}
 
   async tick(now = new Date()): Promise<HousekeepingReport> {
@@ -27,7 +31,20 @@ export class HousekeepingService {
     for (const org of await this.clusters.orgsWithClusters()) {
       report.orgs += 1;
       try {
-        const silent = await this.clusters.markSilentUnhealthy(org.orgId);
+        // The health change and its event commit together: exactly one event per transition.
+        const silent = await this.database.forOrg(org.orgId, async () => {
+          const changed = await this.clusters.markSilentUnhealthy(org.orgId);
+          for (const c of changed) {
+            await this.publisher.publish(org.orgId, {
+              type: EVENT_TYPES.clusterUnhealthy,
+              groupId: c.groupId,
+              source: clusterSource(org.orgId, c.id),
+              subject: c.id,
+              data: { clusterId: c.id, name: c.name, agentVersion: c.agentVersion, lastHeartbeat: c.lastHeartbeatAt?.toISOString() ?? null },
+            });
+          }
+          return changed;
+        });
         report.markedUnhealthy.push(...silent.map((c) => c.id));
         for (const c of silent) this.logger.warn({ orgId: org.orgId, clusterId: c.id }, `cluster ${c.name} has stopped sending heartbeats`);
         await this.credentials.pruneNonces(org.orgId);

@@ -12,6 +12,8 @@ import {
   RegisterResponse,
 } from '@vigil/agent-protocol';
 import { AuditService } from '@vigil/audit';
+import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
+import { EffectivePoliciesService } from '@vigil/policies';
 import { Caller } from '@vigil/shared/auth';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 import { SecretBox, sha256 } from '@vigil/shared/crypto';
@@ -20,7 +22,7 @@ import { AgentPrincipal, credentialContext } from '../agent-auth/agent-auth.guar
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from '../repositories';
 
 export const HEARTBEAT_INTERVAL_SECONDS = 30;
-/** Until the policy context publishes revisions, every decision cache shares one state. */
+/** Only answered if the cluster vanished mid-heartbeat; real tokens come from the policies context. */
 export const INITIAL_POLICY_STATE = 'policies-v0';
 
 function agentCaller(agent: { orgId: string; clusterId: string; keyId: string }, requestId = ''): Caller {
@@ -39,7 +41,9 @@ export class AgentSessionService {
     private readonly credentials: AgentCredentialRepository,
     private readonly commands: AgentCommandRepository,
     private readonly audit: AuditService,
+    private readonly publisher: EventPublisher,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    private readonly policyState: EffectivePoliciesService,
   ) {
     this.credentialBox = new SecretBox(config.env.VIGIL_SECRET_KEY, 'cluster-credentials');
     this.commandBox = new SecretBox(config.env.VIGIL_SECRET_KEY, 'agent-commands');
@@ -68,16 +72,41 @@ export class AgentSessionService {
         objectId: target.clusterId,
         details: { keyId, agentVersion: request.agentVersion ?? null, kubernetesVersion: request.kubernetesVersion ?? null },
       });
+      const cluster = await this.clusters.findLive(target.orgId, target.clusterId);
+      if (cluster) {
+        await this.publisher.publish(target.orgId, {
+          type: EVENT_TYPES.clusterRegistered,
+          groupId: cluster.groupId,
+          source: clusterSource(target.orgId, cluster.id),
+          subject: cluster.id,
+          data: { clusterId: cluster.id, name: cluster.name, agentVersion: request.agentVersion ?? null, kubernetesVersion: request.kubernetesVersion ?? null, keyId },
+        });
+      }
     });
     return { clusterId: target.clusterId, keyId, secret };
   }
 
   async heartbeat(agent: AgentPrincipal, beat: HeartbeatRequest): Promise<HeartbeatResponse> {
-    const recorded = await this.clusters.recordHeartbeat(agent.orgId, agent.clusterId, beat);
+    const recorded = await this.database.forOrg(agent.orgId, async () => {
+      const result = await this.clusters.recordHeartbeat(agent.orgId, agent.clusterId, beat);
+      if (result?.previousHealth === 'unhealthy') {
+        const cluster = await this.clusters.findLive(agent.orgId, agent.clusterId);
+        if (cluster) {
+          await this.publisher.publish(agent.orgId, {
+            type: EVENT_TYPES.clusterRecovered,
+            groupId: cluster.groupId,
+            source: clusterSource(agent.orgId, cluster.id),
+            subject: cluster.id,
+            data: { clusterId: cluster.id, name: cluster.name, agentVersion: beat.agentVersion, lastHeartbeat: new Date().toISOString() },
+          });
+        }
+      }
+      return result;
+    });
     if (!recorded) throw new NotFoundException('cluster not found');
     return {
       serverTime: new Date().toISOString(),
-      policyStateToken: INITIAL_POLICY_STATE,
+      policyStateToken: (await this.policyState.tokenFor(agent.orgId, agent.clusterId)) ?? INITIAL_POLICY_STATE,
       nextHeartbeatSeconds: HEARTBEAT_INTERVAL_SECONDS,
       commandsPending: (await this.commands.countPending(agent.orgId, agent.clusterId)) > 0,
     };

@@ -54,6 +54,13 @@ export const platformEnvSchema = z.object({
   VIGIL_OIDC_ISSUER_URL: z.string().url('must be an absolute URL').optional(),
   VIGIL_OIDC_CLIENT_ID: z.string().min(1).optional(),
   VIGIL_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** How long failed deliveries are retried before they are parked as dead letters (at least 24 h). */
+  VIGIL_DELIVERY_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(26 * 3600),
+  /** First retry delay; later ones double up to an hour. */
+  VIGIL_DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600000).default(5000),
+  VIGIL_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  /** After a sink fails, its other deliveries wait this long for the next probe. */
+  VIGIL_DELIVERY_PROBE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   VIGIL_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
 });
 

@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 interface AmbientTransaction {
   orgId: string | null;
   manager: EntityManager;
+  afterCommit: (() => unknown)[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,10 +33,23 @@ export class Database {
       }
       return work(current.manager);
     }
-    return this.dataSource.transaction(async (manager) => {
+    const afterCommit: (() => unknown)[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
-      return this.ambient.run({ orgId, manager }, () => work(manager));
+      return this.ambient.run({ orgId, manager, afterCommit }, () => work(manager));
     });
+    await runAfterCommit(afterCommit);
+    return result;
+  }
+
+  /**
+   * Runs `fn` once the surrounding transaction has committed (at once when there
+   * is none): the place to enqueue jobs about rows the transaction wrote.
+   */
+  async afterCommit(fn: () => unknown): Promise<void> {
+    const current = this.ambient.getStore();
+    if (current) current.afterCommit.push(fn);
+    else await runAfterCommit([fn]);
   }
 
   /** Platform-level work (no tenant): tenant tables are invisible here by RLS. */
@@ -45,10 +59,27 @@ export class Database {
       if (current.orgId !== null) throw new Error('platform work cannot join a tenant transaction');
       return work(current.manager);
     }
-    return this.dataSource.transaction((manager) => this.ambient.run({ orgId: null, manager }, () => work(manager)));
+    const afterCommit: (() => unknown)[] = [];
+    const result = await this.dataSource.transaction((manager) => this.ambient.run({ orgId: null, manager, afterCommit }, () => work(manager)));
+    await runAfterCommit(afterCommit);
+    return result;
   }
 
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
+  }
+}
+
+const afterCommitLogger = new Logger('Database');
+
+/** After-commit work must not turn a committed request into an error: failures are left to the sweeps. */
+async function runAfterCommit(callbacks: (() => unknown)[]): Promise<void> {
+  for (const callback of callbacks) {
+    try {
+      await callback();
+    } catch (error) {
+      // The rows are committed; a periodic sweep picks up whatever this step failed to do.
+      afterCommitLogger.warn({ err: error }, 'after-commit step failed; the sweep will retry it');
+    }
   }
 }

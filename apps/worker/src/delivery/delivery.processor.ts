@@ -1,0 +1,31 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { DeliveryOutcome, DeliveryService } from '@vigil/events';
+import { DeliverJob, QUEUE_NAMES } from '@vigil/shared/queue';
+
+/**
+ * Sends CloudEvents to subscribers. Many at once, each bounded by the delivery
+ * timeout, so one slow sink holds one slot, never the queue.
+ */
+@Processor(QUEUE_NAMES.deliver, { concurrency: 16 })
+export class DeliveryProcessor extends WorkerHost {
+  constructor(private readonly deliveries: DeliveryService) {
+    super();
+  }
+
+  process(job: Job<DeliverJob>): Promise<DeliveryOutcome> {
+    return this.deliveries.attempt(job.data);
+  }
+}
+
+/** Re-enqueues due deliveries: after a Redis loss, a crash, or a postponement. */
+@Processor(QUEUE_NAMES.deliverySweep, { concurrency: 1 })
+export class DeliverySweepProcessor extends WorkerHost {
+  constructor(private readonly deliveries: DeliveryService) {
+    super();
+  }
+
+  process(): Promise<number> {
+    return this.deliveries.sweep();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './event.repository';
+export * from './subscription.repository';
+export * from './delivery.repository';

@@ -1,0 +1,103 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
+import { SecretBox } from '@vigil/shared/crypto';
+import { DELIVER_JOB_OPTIONS, DeliverJob, deliverJobId, QUEUE_NAMES } from '@vigil/shared/queue';
+import { retryDelayMs } from '../delivery/backoff';
+import { buildDeliveryRequest } from '../delivery/cloud-event-request';
+import { HttpSender } from '../delivery/http-sender';
+import { DeliveryRepository, EventRepository, SubscriptionRepository } from '../repositories';
+
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'dead' | 'postponed' | 'stale';
+
+export function subscriptionSecretContext(subscriptionId: string): string {
+  return `subscription:${subscriptionId}`;
+}
+
+/**
+ * One delivery attempt: at-least-once, signed, bounded in time. A failing
+ * sink trips a per-subscription breaker so its backlog waits for a probe
+ * instead of holding worker slots that other sinks and orgs need.
+ */
+@Injectable()
+export class DeliveryService implements OnModuleDestroy {
+  private readonly logger = new Logger('DeliveryService');
+  private readonly box: SecretBox;
+  private readonly sender: HttpSender;
+
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly subscriptions: SubscriptionRepository,
+    private readonly events: EventRepository,
+    @InjectQueue(QUEUE_NAMES.deliver) private readonly deliverQueue: Queue<DeliverJob>,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {
+    this.box = new SecretBox(config.env.VIGIL_SECRET_KEY, 'subscription-secrets');
+    this.sender = new HttpSender({ timeoutMs: config.env.VIGIL_DELIVERY_TIMEOUT_MS, allowPrivateTargets: config.env.VIGIL_ALLOW_PRIVATE_TARGETS });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.sender.close();
+  }
+
+  async attempt(job: DeliverJob, now = new Date()): Promise<DeliveryOutcome> {
+    const delivery = await this.deliveries.findById(job.orgId, job.deliveryId);
+    if (!delivery || delivery.state !== 'pending' || delivery.attempts !== job.attempt) return 'stale';
+    if (now.getTime() - delivery.createdAt.getTime() > this.config.env.VIGIL_DELIVERY_MAX_AGE_SECONDS * 1000) {
+      await this.deliveries.markDead(job.orgId, delivery.id, `no successful delivery within the retry window; last error: ${delivery.lastError ?? 'none'}`);
+      return 'dead';
+    }
+    const subscription = await this.subscriptions.findWithSecret(job.orgId, delivery.subscriptionId);
+    if (!subscription || subscription.deletedAt) {
+      await this.deliveries.markDead(job.orgId, delivery.id, 'subscription deleted');
+      return 'dead';
+    }
+    if (subscription.nextProbeAt && subscription.nextProbeAt > now) {
+      await this.deliveries.postpone(job.orgId, delivery.id, subscription.nextProbeAt);
+      return 'postponed';
+    }
+    const event = await this.events.findById(job.orgId, delivery.eventId);
+    const secret = this.box.open(subscription.secretSealed, subscriptionSecretContext(subscription.id));
+    if (!event || !secret) {
+      await this.deliveries.markDead(job.orgId, delivery.id, !event ? 'event missing' : 'subscription secret cannot be read');
+      return 'dead';
+    }
+
+    const { headers, body } = buildDeliveryRequest(event, subscription.mode, { id: delivery.id, secret: secret.toString('utf8'), now });
+    const sent = await this.sender.send(subscription.sink, headers, body);
+    const ok = sent.error === null;
+    const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts + 1, Math.random, this.config.env.VIGIL_DELIVERY_RETRY_BASE_MS));
+    const recorded = await this.deliveries.recordAttempt(
+      job.orgId,
+      delivery,
+      { statusCode: sent.statusCode, latencyMs: sent.latencyMs, outcome: ok ? 'succeeded' : 'failed', error: sent.error },
+      { state: ok ? 'succeeded' : 'pending', nextAttemptAt: ok ? now : nextAttemptAt },
+    );
+    if (ok) {
+      await this.subscriptions.recordSinkSuccess(job.orgId, subscription.id);
+      return 'succeeded';
+    }
+    await this.subscriptions.recordSinkFailure(job.orgId, subscription.id, new Date(now.getTime() + this.config.env.VIGIL_DELIVERY_PROBE_SECONDS * 1000));
+    if (recorded) {
+      const next = { orgId: job.orgId, deliveryId: delivery.id, attempt: delivery.attempts + 1 };
+      await this.deliverQueue
+        .add('deliver', next, { ...DELIVER_JOB_OPTIONS, jobId: deliverJobId(next), delay: Math.max(0, nextAttemptAt.getTime() - Date.now()) })
+        .catch((error) => this.logger.warn({ err: error }, 'could not schedule a retry; the sweep will'));
+    }
+    return 'retrying';
+  }
+
+  /** Enqueues every due delivery (after a Redis loss, a crash, or a postponement). */
+  async sweep(limit = 1000): Promise<number> {
+    const due = await this.deliveries.due(limit);
+    if (due.length === 0) return 0;
+    await this.deliverQueue.addBulk(
+      due.map((d) => {
+        const job = { orgId: d.orgId, deliveryId: d.deliveryId, attempt: d.attempts };
+        return { name: 'deliver', data: job, opts: { ...DELIVER_JOB_OPTIONS, jobId: deliverJobId(job) } };
+      }),
+    );
+    return due.length;
+  }
+}
