@@ -14,6 +14,8 @@ export class EventsAndSubscriptions1795817000000 implements MigrationInterface {
         id uuid NOT NULL UNIQUE,
         org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
         group_id uuid NOT NULL,
+        -- the group's path when the event happened: visibility survives later moves and deletions
+        group_path uuid[] NOT NULL,
         type text NOT NULL,
         source text NOT NULL,
         subject text,
@@ -22,6 +24,7 @@ export class EventsAndSubscriptions1795817000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX events_org_seq ON events (org_id, seq)`);
     await q.query(`CREATE INDEX events_org_type ON events (org_id, type, seq)`);
+    await q.query(`CREATE INDEX events_group_path ON events USING gin (group_path)`);
 
     await q.query(`
       CREATE TABLE subscriptions (

@@ -23,6 +23,7 @@ import {
 } from './repositories';
 import { GroupService } from './services/group.service';
 import { IdentityService } from './services/identity.service';
+import { IamChangeRecorder } from './services/iam-change.recorder';
 import { OrgService } from './services/org.service';
 import { RoleBindingService } from './services/role-binding.service';
 
@@ -45,6 +46,7 @@ import { RoleBindingService } from './services/role-binding.service';
     GroupService,
     IdentityService,
     RoleBindingService,
+    IamChangeRecorder,
     SessionTokens,
     OidcService,
     ApiTokenStrategy,

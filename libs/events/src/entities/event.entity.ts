@@ -17,6 +17,9 @@ export class EventEntity {
   @Column('uuid', { name: 'group_id' })
   groupId: string;
 
+  @Column('uuid', { name: 'group_path', array: true })
+  groupPath: string[];
+
   @Column('text')
   type: string;
 

@@ -27,8 +27,9 @@ export class EventRepository {
     return this.database.forOrg(event.orgId, async (m) => {
       const inserted = await queryRows(
         m,
-        `INSERT INTO events (id, org_id, group_id, type, source, subject, time, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        `INSERT INTO events (id, org_id, group_id, group_path, type, source, subject, time, data)
+         SELECT $1, $2, $3, COALESCE((SELECT ancestor_ids FROM groups WHERE org_id = $2 AND id = $3), ARRAY[$3::uuid]), $4, $5, $6, $7, $8
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
         [event.id, event.orgId, event.groupId, event.type, event.source, event.subject, event.time, event.data],
       );
       if (inserted.rows.length === 0) return { inserted: false, deliveryIds: [] };
@@ -51,10 +52,11 @@ export class EventRepository {
     return this.database.forOrg(orgId, (m) => m.findOneBy(EventEntity, { orgId, id }));
   }
 
-  list(orgId: string, filter: { groupIds: string[] | null; type?: string }, page: PageRequest): Promise<EventEntity[]> {
+  /** `roots`: groups the caller holds a role on (null: all); an event is visible below any of them. */
+  list(orgId: string, filter: { roots: string[] | null; type?: string }, page: PageRequest): Promise<EventEntity[]> {
     return this.database.forOrg(orgId, (m) => {
       const q = m.createQueryBuilder(EventEntity, 'e').where('e.org_id = :orgId', { orgId });
-      if (filter.groupIds) q.andWhere('e.group_id = ANY(:groupIds::uuid[])', { groupIds: filter.groupIds });
+      if (filter.roots) q.andWhere('e.group_path && :roots::uuid[]', { roots: filter.roots });
       if (filter.type) q.andWhere('e.type = :type', { type: filter.type });
       if (page.after) q.andWhere('e.seq > :after', { after: page.after });
       return q.orderBy('e.seq', 'ASC').limit(page.limit + 1).getMany();

@@ -17,8 +17,7 @@ export class EventQueryService {
     if (filter.type !== undefined && !KNOWN_EVENT_TYPE.test(filter.type)) throw new BadRequestException('type: must look like dev.vigil.<name>.v<N>');
     if (page.after && !/^\d{1,19}$/.test(page.after)) throw new BadRequestException('cursor: is not a cursor this API returned');
     const roots = await this.authorizer.groupsWithRole(caller, 'viewer');
-    const visible = roots === null ? null : await this.authorizer.groupsAtOrBelow(caller, roots);
-    const rows = await this.events.list(orgOf(caller), { groupIds: visible, type: filter.type }, page);
+    const rows = await this.events.list(orgOf(caller), { roots, type: filter.type }, page);
     const result = toPage(rows, page.limit, (e) => e.seq);
     return { items: result.items.map(eventView), nextCursor: result.nextCursor };
   }

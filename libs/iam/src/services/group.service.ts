@@ -1,11 +1,11 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuditService } from '@vigil/audit';
 import { AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { Database, PageRequest, toPage } from '@vigil/shared/database';
 import { CreateGroupDto, UpdateGroupDto } from '../dtos/create-group.dto';
 import { GroupRepository, IdentityRepository } from '../repositories';
 import { groupView } from './views';
+import { IamChangeRecorder } from './iam-change.recorder';
 
 /** The IAM tree. Changing it is IAM, so it needs `owner` on the groups involved. */
 @Injectable()
@@ -14,7 +14,7 @@ export class GroupService {
     private readonly database: Database,
     private readonly groups: GroupRepository,
     private readonly identities: IdentityRepository,
-    private readonly audit: AuditService,
+    private readonly changes: IamChangeRecorder,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
   ) {}
 
@@ -37,7 +37,7 @@ export class GroupService {
     const id = randomUUID();
     const group = await this.database.forOrg(orgId, async () => {
       const created = await this.groups.insert({ id, orgId, parentId: parent.id, name: dto.name, ancestorIds: [...parent.ancestorIds, id] });
-      await this.audit.record(caller, { action: 'group.create', objectType: 'group', objectId: id, details: { parentId: parent.id, name: dto.name } });
+      await this.changes.record(caller, { action: 'group.create', objectType: 'group', objectId: id, details: { parentId: parent.id, name: dto.name } }, id);
       return created;
     });
     return groupView(group);
@@ -60,7 +60,7 @@ export class GroupService {
         }
         await this.groups.move(orgId, group, parent);
       }
-      await this.audit.record(caller, { action: 'group.update', objectType: 'group', objectId: id, details: { ...dto } });
+      await this.changes.record(caller, { action: 'group.update', objectType: 'group', objectId: id, details: { ...dto } }, id);
     });
     return groupView(await this.mustFind(orgId, id));
   }
@@ -74,7 +74,7 @@ export class GroupService {
       if ((await this.groups.countChildren(orgId, id)) > 0) throw new ConflictException('the group has child groups; delete or move them first');
       if ((await this.identities.countInGroup(orgId, id)) > 0) throw new ConflictException('identities belong to the group; delete or move them first');
       await this.groups.delete(orgId, id);
-      await this.audit.record(caller, { action: 'group.delete', objectType: 'group', objectId: id, details: { name: group.name } });
+      await this.changes.record(caller, { action: 'group.delete', objectType: 'group', objectId: id, details: { name: group.name } }, group.parentId ?? group.id);
     });
   }
 

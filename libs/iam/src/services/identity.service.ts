@@ -1,6 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuditService } from '@vigil/audit';
 import { AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { generateSecret, sha256 } from '@vigil/shared/crypto';
 import { Database, PageRequest, toPage } from '@vigil/shared/database';
@@ -8,6 +7,7 @@ import { API_TOKEN_PREFIX } from '../auth/strategies';
 import { CreateIdentityDto, CreateTokenDto } from '../dtos/create-identity.dto';
 import { ApiTokenRepository, GroupRepository, IdentityRepository } from '../repositories';
 import { identityView, tokenView } from './views';
+import { IamChangeRecorder } from './iam-change.recorder';
 
 /** Service principals and their API tokens; owners of an identity's group manage it. */
 @Injectable()
@@ -17,7 +17,7 @@ export class IdentityService {
     private readonly identities: IdentityRepository,
     private readonly groups: GroupRepository,
     private readonly tokens: ApiTokenRepository,
-    private readonly audit: AuditService,
+    private readonly changes: IamChangeRecorder,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
   ) {}
 
@@ -41,7 +41,7 @@ export class IdentityService {
     const id = randomUUID();
     const identity = await this.database.forOrg(orgId, async () => {
       const created = await this.identities.insert({ id, orgId, groupId: dto.groupId, kind: 'service', name: dto.name, userId: null });
-      await this.audit.record(caller, { action: 'identity.create', objectType: 'identity', objectId: id, details: { name: dto.name, groupId: dto.groupId } });
+      await this.changes.record(caller, { action: 'identity.create', objectType: 'identity', objectId: id, details: { name: dto.name, groupId: dto.groupId } }, dto.groupId);
       return created;
     });
     return identityView(identity);
@@ -64,7 +64,7 @@ export class IdentityService {
         tokenPrefix: token.slice(0, API_TOKEN_PREFIX.length + 9),
         expiresAt,
       });
-      await this.audit.record(caller, { action: 'token.create', objectType: 'token', objectId: id, details: { identityId, name: dto.name ?? '' } });
+      await this.changes.record(caller, { action: 'token.create', objectType: 'token', objectId: id, details: { identityId, name: dto.name ?? '' } }, identity.groupId);
       return created;
     });
     return { ...tokenView(row), token };
@@ -82,10 +82,11 @@ export class IdentityService {
     const token = await this.tokens.findById(orgId, tokenId);
     if (!token) throw new NotFoundException(`token ${tokenId} not found`);
     const own = caller.principal.type === 'identity' && caller.principal.identityId === token.identityId;
-    if (!own) await this.mustFind(caller, token.identityId, 'owner');
+    const identity = own ? await this.identities.findById(orgId, token.identityId) : await this.mustFind(caller, token.identityId, 'owner');
+    if (!identity) throw new NotFoundException(`token ${tokenId} not found`);
     await this.database.forOrg(orgId, async () => {
       await this.tokens.revoke(orgId, tokenId);
-      await this.audit.record(caller, { action: 'token.revoke', objectType: 'token', objectId: tokenId, details: { identityId: token.identityId } });
+      await this.changes.record(caller, { action: 'token.revoke', objectType: 'token', objectId: tokenId, details: { identityId: token.identityId } }, identity.groupId);
     });
   }
 

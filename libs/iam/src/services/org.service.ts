@@ -1,11 +1,11 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuditService } from '@vigil/audit';
 import { AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { Database } from '@vigil/shared/database';
 import { CreateOrgDto, UpdateOrgDto } from '../dtos/create-org.dto';
 import { IdentityRepository, OrganizationRepository, RoleBindingRepository, UserRepository } from '../repositories';
 import { orgView } from './views';
+import { IamChangeRecorder } from './iam-change.recorder';
 
 @Injectable()
 export class OrgService {
@@ -15,7 +15,7 @@ export class OrgService {
     private readonly identities: IdentityRepository,
     private readonly bindings: RoleBindingRepository,
     private readonly users: UserRepository,
-    private readonly audit: AuditService,
+    private readonly changes: IamChangeRecorder,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
   ) {}
 
@@ -31,7 +31,7 @@ export class OrgService {
     await this.authorizer.assertRole(caller, 'owner', org.rootGroupId!);
     await this.database.forOrg(id, async () => {
       await this.orgs.update(id, { name: dto.name, inventoryRetentionDays: dto.inventoryRetentionDays });
-      await this.audit.record(caller, { action: 'org.update', objectType: 'org', objectId: id, details: { ...dto } });
+      await this.changes.record(caller, { action: 'org.update', objectType: 'org', objectId: id, details: { ...dto } }, org.rootGroupId!);
     });
     return orgView((await this.orgs.findById(id))!);
   }
@@ -66,7 +66,7 @@ export class OrgService {
         });
         await this.bindings.insert({ id: randomUUID(), orgId, identityId: identity.id, groupId: rootGroupId, role: 'owner' });
       }
-      await this.audit.record(caller, { action: 'org.create', objectType: 'org', objectId: orgId, details: { name: dto.name } }, orgId);
+      await this.changes.record(caller, { action: 'org.create', objectType: 'org', objectId: orgId, details: { name: dto.name } }, rootGroupId, orgId);
       return created;
     });
     return orgView(org);

@@ -1,11 +1,11 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuditService } from '@vigil/audit';
 import { AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { Database, PageRequest, toPage } from '@vigil/shared/database';
 import { CreateRoleBindingDto } from '../dtos/create-role-binding.dto';
 import { GroupRepository, IdentityRepository, RoleBindingRepository } from '../repositories';
 import { roleBindingView } from './views';
+import { IamChangeRecorder } from './iam-change.recorder';
 
 /** Grants: identity × group × role, inherited by every group below. Owners of the group grant. */
 @Injectable()
@@ -15,7 +15,7 @@ export class RoleBindingService {
     private readonly bindings: RoleBindingRepository,
     private readonly identities: IdentityRepository,
     private readonly groups: GroupRepository,
-    private readonly audit: AuditService,
+    private readonly changes: IamChangeRecorder,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
   ) {}
 
@@ -36,7 +36,7 @@ export class RoleBindingService {
     const id = randomUUID();
     const binding = await this.database.forOrg(orgId, async () => {
       const created = await this.bindings.insert({ id, orgId, identityId: dto.identityId, groupId: dto.groupId, role: dto.role });
-      await this.audit.record(caller, { action: 'role-binding.create', objectType: 'role-binding', objectId: id, details: { ...dto } });
+      await this.changes.record(caller, { action: 'role-binding.create', objectType: 'role-binding', objectId: id, details: { ...dto } }, dto.groupId);
       return created;
     });
     return roleBindingView(binding);
@@ -54,7 +54,7 @@ export class RoleBindingService {
     }
     await this.database.forOrg(orgId, async () => {
       await this.bindings.delete(orgId, id);
-      await this.audit.record(caller, { action: 'role-binding.delete', objectType: 'role-binding', objectId: id, details: { identityId: binding.identityId, groupId: binding.groupId, role: binding.role } });
+      await this.changes.record(caller, { action: 'role-binding.delete', objectType: 'role-binding', objectId: id, details: { identityId: binding.identityId, groupId: binding.groupId, role: binding.role } }, binding.groupId);
     });
   }
 }
