@@ -1,8 +1,21 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const filePath = (what: string) =>
   z.string({ message: `is required (${what})` }).refine((p) => existsSync(p), 'file does not exist');
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1'));
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean)));
 
 /** The agent's environment (ARCHITECTURE §9), validated before anything starts. */
 export const agentEnvSchema = z.object({
@@ -10,11 +23,50 @@ export const agentEnvSchema = z.object({
   VIGIL_REGISTRATION_TOKEN: z.string().min(16, 'is too short').optional(),
   VIGIL_CREDENTIALS_FILE: z.string().default('/var/run/vigil/credentials.json'),
   KUBECONFIG: z.string().optional(),
-  WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+  /** 0 picks a free port (tests). */
+  WEBHOOK_PORT: int(0, 65535, 8443),
   WEBHOOK_TLS_CERT: filePath('PEM certificate of the admission server'),
   WEBHOOK_TLS_KEY: filePath('PEM private key of the admission server'),
   VIGIL_CLUSTER_FAILURE_POLICY: z.enum(['fail', 'ignore']).default('fail'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Downward API; names the agent's own namespace (exempt by default) and its agent id. */
+  POD_NAMESPACE: z.string().optional(),
+  POD_NAME: z.string().optional(),
+  /** Comma-separated; default kube-system plus the agent's own namespace. */
+  VIGIL_EXEMPT_NAMESPACES: list,
+  /** Must stay well below the webhook's timeoutSeconds so the failure policy is ours, not the apiserver's. */
+  VIGIL_ADMISSION_DEADLINE_MS: int(100, 29_000, 2500),
+  VIGIL_ADMISSION_CACHE_SIZE: int(0, 1_000_000, 10_000),
+  /** Timeout of every other platform call (heartbeat, inventory, commands). */
+  VIGIL_PLATFORM_TIMEOUT_MS: int(100, 120_000, 10_000),
+  VIGIL_HEARTBEAT_INTERVAL_MS: int(100, 3_600_000, 30_000),
+  /** Pod deltas held while the platform is unreachable; beyond it the backlog becomes a snapshot. */
+  VIGIL_INVENTORY_BUFFER_SIZE: int(1, 10_000_000, 10_000),
+  VIGIL_INVENTORY_FLUSH_MS: int(10, 60_000, 1000),
+  VIGIL_SNAPSHOT_INTERVAL_MS: int(1000, 86_400_000, 3_600_000),
+  /** A watch silent for longer than this (no event, no bookmark) is restarted. */
+  VIGIL_WATCH_IDLE_TIMEOUT_MS: int(100, 3_600_000, 120_000),
+  VIGIL_KUBE_TIMEOUT_MS: int(100, 120_000, 15_000),
+  VIGIL_COMMANDS_ENABLED: bool(false),
+  VIGIL_COMMAND_POLL_MS: int(100, 3_600_000, 30_000),
 });
 
 export type AgentEnv = z.infer<typeof agentEnvSchema>;
+
+/** What the components read: the env with defaults that depend on each other resolved. */
+export interface AgentConfig extends AgentEnv {
+  exemptNamespaces: string[];
+  agentNamespace: string | undefined;
+  agentId: string;
+}
+
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export function resolveAgentConfig(env: AgentEnv, hostname: string, random: string): AgentConfig {
+  const agentNamespace = env.POD_NAMESPACE ?? (existsSync(SA_NAMESPACE_FILE) ? readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() : undefined);
+  const exemptNamespaces = env.VIGIL_EXEMPT_NAMESPACES ?? ['kube-system', ...(agentNamespace ? [agentNamespace] : [])];
+  // One sequence per process (protocol): a restart is a new agent id, starting at sequence 1.
+  const base = (env.POD_NAME ?? hostname).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100) || 'agent';
+  const safe = /^[A-Za-z0-9]/.test(base) ? base : `a${base}`;
+  return { ...env, exemptNamespaces, agentNamespace, agentId: `${safe}-${random}` };
+}

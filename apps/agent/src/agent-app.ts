@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { Logger } from 'pino';
+import type { ClusterCredential, OwnerReference } from '@vigil/agent-protocol';
+import { AdmissionHandler } from './admission/admission-handler';
+import { createAgentServer } from './admission/agent-server';
+import { DecisionCache } from './admission/decision-cache';
+import type { AgentConfig } from './agent-config';
+import { CommandRunner } from './commands/command-runner';
+import { deletePodsOfWorkload } from './commands/delete-pods.executor';
+import { createAgentMetrics, AgentMetrics } from './health/agent-metrics';
+import { HealthRegistry, HealthState } from './health/component-health';
+import { PeriodicTask } from './health/periodic-task';
+import { InventoryQueue } from './inventory/inventory-queue';
+import { InventorySender } from './inventory/inventory-sender';
+import { OwnerResolver } from './inventory/owner-resolver';
+import { PodInventory } from './inventory/pod-inventory';
+import { createKubeClients, kubernetesVersionProbe, KubeClients, loadKubeConfig, kubeStatusOf, withTimeout } from './kube/kube-access';
+import { FileCredentialStore } from './platform-client/credential-store';
+import { createHeartbeatLoop } from './platform-client/heartbeat-loop';
+import { PlatformClient } from './platform-client/platform-client';
+import { obtainCredential } from './platform-client/registration';
+
+export const AGENT_VERSION = process.env.npm_package_version ?? '0.1.0';
+
+export interface AgentDeps {
+  /** Tests pass a KubeConfig pointing at the fake API server. */
+  kubeConfig?: KubeConfig;
+  logger?: Logger;
+}
+
+export interface AgentHandle {
+  port: number;
+  health: HealthRegistry;
+  metrics: AgentMetrics;
+  inventory: PodInventory;
+  platform: PlatformClient;
+  decisionCache: DecisionCache;
+  /** Resolves once the agent holds a credential and its loops run. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds a config from an env object: used by main and by tests alike. */
+export function agentIdSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function defaultHostname(): string {
+  return hostname();
+}
+
+function ownerFetcher(kube: KubeClients) {
+  return async (namespace: string, owner: OwnerReference): Promise<OwnerReference[] | undefined> => {
+    try {
+      const obj =
+        owner.kind === 'ReplicaSet'
+          ? await withTimeout(kube.apps.readNamespacedReplicaSet({ name: owner.name, namespace }), kube.timeoutMs, 'get replicaset')
+          : await withTimeout(kube.batch.readNamespacedJob({ name: owner.name, namespace }), kube.timeoutMs, 'get job');
+      if (obj.metadata?.uid !== owner.uid) return undefined; // recreated under the same name: not this pod's owner
+      return (obj.metadata?.ownerReferences ?? []).map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid, controller: r.controller }));
+    } catch (error) {
+      if (kubeStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  };
+}
+
+/** The composition root: wires the four loops and the HTTPS server. */
+export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
+  const log = deps.logger ?? pino({ level: config.LOG_LEVEL, redact: { paths: ['*.secret', '*.registrationToken', 'secret'], censor: '[redacted]' } });
+  const metrics = createAgentMetrics();
+  const health = new HealthRegistry();
+  const platform = new PlatformClient(config.VIGIL_API_URL, metrics, log.child({ component: 'platform-client' }));
+  const store = new FileCredentialStore(config.VIGIL_CREDENTIALS_FILE);
+  if (!store.load() && !config.VIGIL_REGISTRATION_TOKEN) {
+    throw new Error(`VIGIL_REGISTRATION_TOKEN: is required when ${config.VIGIL_CREDENTIALS_FILE} holds no credential`);
+  }
+  const kube = createKubeClients(deps.kubeConfig ?? loadKubeConfig(config.KUBECONFIG), config.VIGIL_KUBE_TIMEOUT_MS);
+  const kubernetesVersion = kubernetesVersionProbe(kube);
+  const owners = new OwnerResolver(ownerFetcher(kube));
+  const cache = new DecisionCache(config.VIGIL_ADMISSION_CACHE_SIZE);
+
+  const admission = new AdmissionHandler(platform, cache, metrics, log.child({ component: 'admission' }), {
+    exemptNamespaces: config.exemptNamespaces,
+    deadlineMs: config.VIGIL_ADMISSION_DEADLINE_MS,
+    failurePolicy: config.VIGIL_CLUSTER_FAILURE_POLICY,
+    ownerOf: (ns, refs) => owners.resolve(ns, refs),
+  });
+  const server: Server = createAgentServer({
+    cert: readFileSync(config.WEBHOOK_TLS_CERT),
+    key: readFileSync(config.WEBHOOK_TLS_KEY),
+    admission,
+    health,
+    metrics,
+    log: log.child({ component: 'admission' }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.WEBHOOK_PORT, '0.0.0.0', () => resolve());
+  });
+  server.on('error', (error) => log.error({ err: error }, 'admission server error'));
+  health.set('admission', 'ok');
+  health.set('platform-client', 'down', 'registering');
+  health.set('commands', 'ok', config.VIGIL_COMMANDS_ENABLED ? undefined : 'pod deletion disabled');
+
+  // Inventory health is the worse of the informer and the sender.
+  let informerState: { state: HealthState; detail?: string } = { state: 'down', detail: 'not started' };
+  let senderState: { ok: boolean; detail?: string } = { ok: true };
+  const publishInventory = () => {
+    if (informerState.state !== 'ok') health.set('inventory', informerState.state, informerState.detail);
+    else health.set('inventory', senderState.ok ? 'ok' : 'degraded', senderState.detail);
+  };
+  publishInventory();
+
+  const queue = new InventoryQueue(config.VIGIL_INVENTORY_BUFFER_SIZE);
+  const inventory = new PodInventory(kube, owners, queue, metrics, log.child({ component: 'inventory' }), {
+    idleTimeoutMs: config.VIGIL_WATCH_IDLE_TIMEOUT_MS,
+    onHealth: (state, detail) => {
+      informerState = { state, detail };
+      publishInventory();
+    },
+  });
+  const sender = new InventorySender(queue, platform, metrics, log.child({ component: 'inventory' }), {
+    agentId: config.agentId,
+    flushMs: config.VIGIL_INVENTORY_FLUSH_MS,
+    timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
+    currentPods: () => inventory.currentPods(),
+    onHealth: (ok, detail) => {
+      senderState = { ok, detail };
+      publishInventory();
+    },
+  });
+  let overflowsSeen = 0;
+  const countOverflows = () => {
+    metrics.inventoryOverflows.inc(queue.overflows - overflowsSeen);
+    overflowsSeen = queue.overflows;
+  };
+  const senderTask = new PeriodicTask('inventory-sender', async () => {
+    countOverflows();
+    return sender.tick();
+  }, log, () => metrics.handlerErrors.inc({ component: 'inventory' }));
+  const snapshotTask = new PeriodicTask('inventory-snapshot', async () => {
+    queue.requestSnapshot();
+    return config.VIGIL_SNAPSHOT_INTERVAL_MS;
+  }, log);
+
+  const rotateCredential = (next: ClusterCredential) => {
+    const current = platform.current;
+    if (current && current.clusterId !== next.clusterId) throw new Error('rotate-credential names another cluster');
+    store.save(next);
+    platform.useCredential(next);
+    log.info({ keyId: next.keyId }, 'credential rotated');
+  };
+  const runner = new CommandRunner(
+    platform,
+    {
+      deletePods: (command) =>
+        deletePodsOfWorkload(command, kube, inventory, log.child({ component: 'commands' }), {
+          enabled: config.VIGIL_COMMANDS_ENABLED,
+          protectedNamespaces: config.exemptNamespaces,
+        }),
+      rotateCredential,
+    },
+    metrics,
+    log.child({ component: 'commands' }),
+    {
+      agentId: config.agentId,
+      pollMs: config.VIGIL_COMMAND_POLL_MS,
+      timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
+      onHealth: (ok, detail) => health.set('commands', ok ? 'ok' : 'degraded', detail),
+    },
+  );
+  const commandTask = new PeriodicTask('commands', () => runner.tick(), log, () => metrics.handlerErrors.inc({ component: 'commands' }));
+  const heartbeat = createHeartbeatLoop(platform, health, log.child({ component: 'platform-client' }), {
+    agentId: config.agentId,
+    agentVersion: AGENT_VERSION,
+    intervalMs: config.VIGIL_HEARTBEAT_INTERVAL_MS,
+    timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
+    kubernetesVersion,
+    // Nodes seen running pods: no extra RBAC on nodes, and every real node runs at least a DaemonSet pod.
+    nodeCount: () => new Set(inventory.currentPods().map((p) => p.node).filter(Boolean)).size,
+    onPolicyState: (token) => cache.observeToken(token),
+    onCommandsPending: () => commandTask.trigger(),
+  });
+
+  let stopping = false;
+  const ready = (async () => {
+    const credential = await obtainCredential(platform, store, health, log.child({ component: 'platform-client' }), {
+      registrationToken: config.VIGIL_REGISTRATION_TOKEN,
+      agentVersion: AGENT_VERSION,
+      kubernetesVersion,
+      timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
+      stopped: () => stopping,
+    });
+    if (!credential || stopping) return;
+    platform.useCredential(credential);
+    health.set('platform-client', 'ok');
+    heartbeat.start();
+    inventory.start();
+    senderTask.start();
+    snapshotTask.start(config.VIGIL_SNAPSHOT_INTERVAL_MS);
+    commandTask.start();
+  })();
+  ready.catch((error: unknown) => log.error({ err: error }, 'agent could not start its loops'));
+
+  return {
+    get port() {
+      return (server.address() as AddressInfo).port;
+    },
+    health,
+    metrics,
+    inventory,
+    platform,
+    decisionCache: cache,
+    ready,
+    async stop() {
+      stopping = true;
+      await Promise.all([heartbeat.stop(), senderTask.stop(), snapshotTask.stop(), commandTask.stop(), inventory.stop()]);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await platform.close();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { InventoryBatch, PodDelta } from '@vigil/agent-protocol';
+import type { AgentMetrics } from '../health/agent-metrics';
+import type { PlatformClient } from '../platform-client/platform-client';
+import { PlatformError } from '../platform-client/platform-errors';
+import { InventoryQueue, snapshotParts } from './inventory-queue';
+
+export interface SenderOptions {
+  agentId: string;
+  flushMs: number;
+  timeoutMs: number;
+  /** Live pods as last seen, for snapshots. */
+  currentPods: () => PodDelta[];
+  onHealth: (ok: boolean, detail?: string) => void;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Sends the queue in order. A batch gets its sequence number when it is formed
+ * and keeps it across retries, so the platform applies a retried batch once.
+ * A batch the platform refuses as malformed is dropped (retrying cannot fix it)
+ * and a snapshot reconciles whatever it carried.
+ */
+export class InventorySender {
+  private nextSequence = 1;
+  private readonly numbered: InventoryBatch[] = [];
+  private failures = 0;
+
+  constructor(
+    private readonly queue: InventoryQueue,
+    private readonly platform: PlatformClient,
+    private readonly metrics: AgentMetrics,
+    private readonly log: Logger,
+    private readonly o: SenderOptions,
+  ) {}
+
+  /** One loop iteration (PeriodicTask tick): returns how long to wait before the next. */
+  async tick(): Promise<number> {
+    for (;;) {
+      this.metrics.inventoryBuffered.set(this.queue.size);
+      if (this.numbered.length === 0 && !this.formNext()) {
+        this.o.onHealth(true);
+        return this.o.flushMs;
+      }
+      const batch = this.numbered[0]!;
+      try {
+        const res = await this.platform.call('inventory', batch, { timeoutMs: this.o.timeoutMs });
+        this.numbered.shift();
+        this.failures = 0;
+        this.metrics.inventoryBatches.inc({ kind: batch.kind });
+        if (res.snapshotRequested) {
+          this.log.info({ sequence: batch.sequence, expected: res.expectedSequence }, 'platform asked for a snapshot');
+          this.queue.requestSnapshot();
+        }
+      } catch (error) {
+        if (error instanceof PlatformError && (error.status === 400 || error.status === 413 || error.status === 422)) {
+          this.log.error({ sequence: batch.sequence, kind: batch.kind, status: error.status }, 'platform refused an inventory batch; dropping it');
+          this.numbered.shift();
+          // A refused snapshot part makes the rest meaningless; a refused delta is covered by a snapshot.
+          if (batch.kind === 'snapshot') this.numbered.length = 0;
+          else this.queue.requestSnapshot();
+          continue;
+        }
+        this.failures += 1;
+        this.o.onHealth(false, `inventory not delivered (${this.failures}x): ${(error as Error).message}; ${this.queue.size} deltas buffered`);
+        return Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 7));
+      }
+    }
+  }
+
+  private formNext(): boolean {
+    const unit = this.queue.take();
+    if (!unit) return false;
+    const sentAt = new Date().toISOString();
+    if (unit.kind === 'delta') {
+      this.numbered.push({ agentId: this.o.agentId, sequence: this.nextSequence++, kind: 'delta', sentAt, pods: unit.pods });
+      return true;
+    }
+    const id = `snap-${randomUUID()}`;
+    const parts = snapshotParts(this.o.currentPods());
+    parts.forEach((pods, part) =>
+      this.numbered.push({ agentId: this.o.agentId, sequence: this.nextSequence++, kind: 'snapshot', snapshot: { id, part, last: part === parts.length - 1 }, sentAt, pods }),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,18 @@
+export type PlatformErrorKind = 'timeout' | 'network' | 'http' | 'invalid-response';
+
+/** Why a platform call failed; callers decide between retry, failure policy and giving up. */
+export class PlatformError extends Error {
+  constructor(
+    readonly kind: PlatformErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PlatformError';
+  }
+
+  /** 4xx other than 408/429 will not get better by retrying the same request. */
+  get permanent(): boolean {
+    return this.kind === 'http' && this.status !== undefined && this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+  }
+}

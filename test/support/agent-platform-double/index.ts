@@ -1,0 +1,1 @@
+export { AgentPlatformDouble } from "./agent-platform-double";

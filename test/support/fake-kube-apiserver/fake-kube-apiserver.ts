@@ -1,0 +1,260 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeObject, KubeObjectStore, StoredEvent } from './kube-object-store';
+import { apiDiscovery } from './kube-discovery';
+
+export type { KubeObject } from './kube-object-store';
+
+/** How a watch from a compacted resourceVersion fails; the real apiserver does both (watch cache vs etcd). */
+export type ExpiredWatchMode = 'error-event' | 'http-410';
+
+export interface FakeKubeApiServerOptions {
+  /** Interval of BOOKMARK events for watches that asked for them; 0 sends only on `sendBookmarks()`. */
+  bookmarkIntervalMs?: number;
+  expiredWatchMode?: ExpiredWatchMode;
+}
+
+interface ActiveWatch {
+  res: ServerResponse;
+  store: KubeObjectStore;
+  bookmarks: boolean;
+  stalled: boolean;
+  unsubscribe: () => void;
+}
+
+interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+}
+
+const RESOURCES: Record<string, { group: string; version: string; kind: string }> = {
+  pods: { group: '', version: 'v1', kind: 'Pod' },
+  replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet' },
+  jobs: { group: 'batch', version: 'v1', kind: 'Job' },
+};
+
+// /api/v1/pods, /api/v1/namespaces/ns/pods[/name], /apis/apps/v1/[namespaces/ns/]replicasets[/name]
+const PATH = /^\/(?:api\/v1|apis\/(apps|batch)\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs)(?:\/([^/]+))?$/;
+
+/**
+ * A kube-apiserver stand-in that behaves like the real one for what the agent
+ * uses: list (with resourceVersion, limit/continue), chunked watch streams
+ * (ADDED/MODIFIED/DELETED/BOOKMARK, headers flushed at once), 410 Gone for
+ * compacted history, GET/DELETE of single objects, discovery and /version so
+ * the real kubectl can be pointed at it. Test controls mutate state and break
+ * connections the ways a real cluster does.
+ */
+export class FakeKubeApiServer {
+  readonly requests: RecordedRequest[] = [];
+  private revision = 1000;
+  private readonly stores: Record<string, KubeObjectStore>;
+  private readonly watches = new Set<ActiveWatch>();
+  private server?: Server;
+  private bookmarkTimer?: NodeJS.Timeout;
+  expiredWatchMode: ExpiredWatchMode;
+
+  constructor(private readonly options: FakeKubeApiServerOptions = {}) {
+    this.expiredWatchMode = options.expiredWatchMode ?? 'error-event';
+    const next = () => ++this.revision;
+    const current = () => this.revision;
+    this.stores = {
+      pods: new KubeObjectStore('Pod', 'v1', next, current),
+      replicasets: new KubeObjectStore('ReplicaSet', 'apps/v1', next, current),
+      jobs: new KubeObjectStore('Job', 'batch/v1', next, current),
+    };
+  }
+
+  get pods(): KubeObjectStore {
+    return this.stores.pods!;
+  }
+  get replicaSets(): KubeObjectStore {
+    return this.stores.replicasets!;
+  }
+  get jobs(): KubeObjectStore {
+    return this.stores.jobs!;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    if (this.options.bookmarkIntervalMs) this.bookmarkTimer = setInterval(() => this.sendBookmarks(), this.options.bookmarkIntervalMs);
+    return this.url;
+  }
+
+  get url(): string {
+    const { port } = this.server!.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.bookmarkTimer);
+    this.dropWatches();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** A kubeconfig (as an object for KubeConfig.loadFromOptions, or YAML-compatible JSON for a file). */
+  kubeconfig(): Record<string, unknown> {
+    return {
+      apiVersion: 'v1',
+      kind: 'Config',
+      // client-node refuses plain http unless TLS verification is explicitly off.
+      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'fake', user: {} }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
+      'current-context': 'fake',
+    };
+  }
+
+  get activeWatchCount(): number {
+    return this.watches.size;
+  }
+
+  countRequests(predicate: (r: RecordedRequest) => boolean): number {
+    return this.requests.filter(predicate).length;
+  }
+
+  /** Forget history: watches and continue tokens from before now get 410 Gone. */
+  compact(): void {
+    for (const store of Object.values(this.stores)) store.compact();
+  }
+
+  /** Connection drops: every open watch is cut without a final event. */
+  dropWatches(): void {
+    for (const w of this.watches) {
+      w.unsubscribe();
+      w.res.destroy();
+    }
+    this.watches.clear();
+  }
+
+  /** The stall client-node users hit: the connection stays open and silent. */
+  stallWatches(): void {
+    for (const w of this.watches) {
+      w.stalled = true;
+      w.unsubscribe();
+    }
+  }
+
+  /** Ends every watch cleanly, as the apiserver does at its watch timeout. */
+  endWatches(): void {
+    for (const w of this.watches) {
+      w.unsubscribe();
+      w.res.end();
+    }
+    this.watches.clear();
+  }
+
+  sendBookmarks(): void {
+    for (const w of this.watches) {
+      if (!w.bookmarks || w.stalled) continue;
+      this.writeEvent(w.res, { type: 'BOOKMARK', object: { kind: w.store.kind, apiVersion: w.store.apiVersion, metadata: { resourceVersion: String(this.revision) } } });
+    }
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(url.searchParams.entries());
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
+    try {
+      const discovery = apiDiscovery(url.pathname, RESOURCES);
+      if (discovery && req.method === 'GET') return this.json(res, 200, discovery);
+      const match = PATH.exec(url.pathname);
+      if (!match) return this.status(res, 404, 'NotFound', `the server could not find the requested resource`);
+      const [, group, namespace, resource, name] = match;
+      const meta = RESOURCES[resource!]!;
+      if ((group ?? '') !== meta.group) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      const store = this.stores[resource!]!;
+      if (name === undefined && req.method === 'GET') {
+        return query.watch === 'true' || query.watch === '1' ? this.watch(res, store, namespace, query) : this.list(res, store, namespace, query);
+      }
+      if (name !== undefined && req.method === 'GET') {
+        const obj = store.get(namespace, decodeURIComponent(name));
+        return obj ? this.json(res, 200, obj) : this.status(res, 404, 'NotFound', `${resource} "${name}" not found`);
+      }
+      if (name !== undefined && req.method === 'DELETE') {
+        req.resume();
+        const gone = store.delete(namespace, decodeURIComponent(name));
+        return gone ? this.json(res, 200, gone) : this.status(res, 404, 'NotFound', `${resource} "${name}" not found`);
+      }
+      return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by the fake`);
+    } catch (error) {
+      this.status(res, 500, 'InternalError', String(error));
+    }
+  }
+
+  private list(res: ServerResponse, store: KubeObjectStore, namespace: string | undefined, query: Record<string, string>): void {
+    let listRevision = this.revision;
+    let start = 0;
+    if (query.continue) {
+      const token = JSON.parse(Buffer.from(query.continue, 'base64url').toString('utf8')) as { rv: number; start: number };
+      // Real apiserver: a continue token older than compaction is "410 Expired".
+      if (token.rv < store.compactedRevision) return this.status(res, 410, 'Expired', 'The provided continue parameter is too old');
+      listRevision = token.rv;
+      start = token.start;
+    } else if (query.resourceVersionMatch === 'Exact' && Number(query.resourceVersion) < store.compactedRevision) {
+      return this.status(res, 410, 'Expired', `too old resource version: ${query.resourceVersion} (${store.compactedRevision})`);
+    }
+    const all = store.list(namespace);
+    const limit = Number(query.limit) > 0 ? Number(query.limit) : all.length;
+    const items = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    this.json(res, 200, {
+      kind: `${store.kind}List`,
+      apiVersion: store.apiVersion,
+      metadata: {
+        resourceVersion: String(listRevision),
+        ...(more ? { continue: Buffer.from(JSON.stringify({ rv: listRevision, start: start + limit })).toString('base64url'), remainingItemCount: all.length - start - limit } : {}),
+      },
+      items,
+    });
+  }
+
+  private watch(res: ServerResponse, store: KubeObjectStore, namespace: string | undefined, query: Record<string, string>): void {
+    const rv = query.resourceVersion ? Number(query.resourceVersion) : 0;
+    const replay = rv > 0 ? store.eventsSince(rv) : store.list(namespace).map((object): StoredEvent => ({ type: 'ADDED', object, resourceVersion: 0 }));
+    if (!replay && this.expiredWatchMode === 'http-410') {
+      return this.status(res, 410, 'Expired', `too old resource version: ${rv} (${store.compactedRevision})`);
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Without this, client-node waits for the first event before it considers the watch open.
+    res.flushHeaders();
+    if (!replay) {
+      this.writeEvent(res, {
+        type: 'ERROR',
+        object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${rv} (${store.compactedRevision})`, reason: 'Expired', code: 410 },
+      });
+      res.end();
+      return;
+    }
+    const inScope = (o: KubeObject) => namespace === undefined || o.metadata.namespace === namespace;
+    for (const e of replay) if (inScope(e.object)) this.writeEvent(res, { type: e.type, object: e.object });
+    const watch: ActiveWatch = {
+      res,
+      store,
+      bookmarks: query.allowWatchBookmarks === 'true',
+      stalled: false,
+      unsubscribe: store.subscribe((e) => inScope(e.object) && this.writeEvent(res, { type: e.type, object: e.object })),
+    };
+    this.watches.add(watch);
+    const timeout = Number(query.timeoutSeconds) > 0 ? setTimeout(() => res.end(), Number(query.timeoutSeconds) * 1000) : undefined;
+    res.on('close', () => {
+      clearTimeout(timeout);
+      watch.unsubscribe();
+      this.watches.delete(watch);
+    });
+  }
+
+  private writeEvent(res: ServerResponse, event: { type: string; object: unknown }): void {
+    if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(event)}\n`);
+  }
+
+  private json(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  private status(res: ServerResponse, code: number, reason: string, message: string): void {
+    this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  }
+}

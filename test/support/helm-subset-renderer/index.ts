@@ -1,0 +1,1 @@
+export { HelmSubsetRenderer, renderChart, deepMerge } from "./helm-subset-renderer";
