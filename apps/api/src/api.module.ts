@@ -1,19 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AdvisoriesModule, advisoryEntities } from '@vigil/advisories';
 import { AuditModule, auditEntities } from '@vigil/audit';
 import { ClustersModule, clusterEntities } from '@vigil/clusters';
 import { EventsModule, eventEntities } from '@vigil/events';
 import { IamModule, iamEntities } from '@vigil/iam';
+import { ImagesModule, imageEntities } from '@vigil/images';
 import { InventoryModule, inventoryEntities } from '@vigil/inventory';
+import { PoliciesModule, policyEntities } from '@vigil/policies';
 import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
 import { DatabaseModule } from '@vigil/shared/database';
 import { HttpExceptionFilter } from '@vigil/shared/errors';
 import { loggerParams } from '@vigil/shared/logging';
 import { ObservabilityModule } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
+import { VerificationModule, verificationEntities } from '@vigil/verification';
 
-export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities];
+export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities, ...policyEntities, ...verificationEntities, ...advisoryEntities, ...imageEntities];
 
 export interface ApiModuleOptions {
   /** BullMQ key prefix; tests isolate files by it. */
@@ -37,6 +41,10 @@ export class ApiModule {
         EventsModule,
         ClustersModule,
         InventoryModule,
+        PoliciesModule,
+        VerificationModule,
+        AdvisoriesModule,
+        ImagesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -13,6 +13,7 @@ import {
 } from '@vigil/agent-protocol';
 import { AuditService } from '@vigil/audit';
 import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
+import { EffectivePoliciesService } from '@vigil/policies';
 import { Caller } from '@vigil/shared/auth';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 import { SecretBox, sha256 } from '@vigil/shared/crypto';
@@ -21,7 +22,7 @@ import { AgentPrincipal, credentialContext } from '../agent-auth/agent-auth.guar
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from '../repositories';
 
 export const HEARTBEAT_INTERVAL_SECONDS = 30;
-/** Until the policy context publishes revisions, every decision cache shares one state. */
+/** Only answered if the cluster vanished mid-heartbeat; real tokens come from the policies context. */
 export const INITIAL_POLICY_STATE = 'policies-v0';
 
 function agentCaller(agent: { orgId: string; clusterId: string; keyId: string }, requestId = ''): Caller {
@@ -42,6 +43,7 @@ export class AgentSessionService {
     private readonly audit: AuditService,
     private readonly publisher: EventPublisher,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    private readonly policyState: EffectivePoliciesService,
   ) {
     this.credentialBox = new SecretBox(config.env.VIGIL_SECRET_KEY, 'cluster-credentials');
     this.commandBox = new SecretBox(config.env.VIGIL_SECRET_KEY, 'agent-commands');
@@ -104,7 +106,7 @@ export class AgentSessionService {
     if (!recorded) throw new NotFoundException('cluster not found');
     return {
       serverTime: new Date().toISOString(),
-      policyStateToken: INITIAL_POLICY_STATE,
+      policyStateToken: (await this.policyState.tokenFor(agent.orgId, agent.clusterId)) ?? INITIAL_POLICY_STATE,
       nextHeartbeatSeconds: HEARTBEAT_INTERVAL_SECONDS,
       commandsPending: (await this.commands.countPending(agent.orgId, agent.clusterId)) > 0,
     };

@@ -1,0 +1,5 @@
+export { PoliciesModule } from './policies.module';
+export { policyEntities } from './entities';
+export { EffectivePoliciesService, type ClusterPolicyState, type EffectivePolicy } from './services/effective-policies.service';
+export { policyStateToken } from './services/policy-state-token';
+export { unifiedDiff, type UnifiedDiffOptions } from './diff/unified-diff';

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import type { CompiledPolicy, NoMatchBehaviour } from '@vigil/policy-engine';
+import { EffectivePolicyRepository } from '../repositories';
+import { CompiledPolicyCache } from './compiled-policy.cache';
+import { policyStateToken } from './policy-state-token';
+
+export interface EffectivePolicy {
+  readonly policyId: string;
+  readonly revision: number;
+  /** Compiled, with `revision` set so results name it. */
+  readonly policy: CompiledPolicy;
+}
+
+export interface ClusterPolicyState {
+  readonly noMatch: NoMatchBehaviour;
+  /** Changes whenever any effective policy (or the no-match behaviour) changes. */
+  readonly token: string;
+  readonly policies: readonly EffectivePolicy[];
+}
+
+/**
+ * The facade other contexts use: which compiled policies govern a cluster
+ * (those attached to its group and every ancestor), and the cluster's policy
+ * state token. One query per call; compiled documents come from memory.
+ */
+@Injectable()
+export class EffectivePoliciesService {
+  private readonly compiled = new CompiledPolicyCache();
+
+  constructor(private readonly effective: EffectivePolicyRepository) {}
+
+  /** Null when the cluster does not exist (or was retired). */
+  async forCluster(orgId: string, clusterId: string): Promise<ClusterPolicyState | null> {
+    const state = await this.effective.forCluster(orgId, clusterId);
+    if (!state) return null;
+    const missing = state.revisions.filter((r) => !this.compiled.get(r.policyId, r.revision));
+    for (const stored of await this.effective.documents(orgId, missing)) this.compiled.compile(stored);
+    const policies = state.revisions.flatMap((r): EffectivePolicy[] => {
+      const policy = this.compiled.get(r.policyId, r.revision);
+      return policy ? [{ policyId: r.policyId, revision: r.revision, policy }] : [];
+    });
+    return { noMatch: state.noMatch, token: policyStateToken(state.noMatch, state.revisions), policies };
+  }
+
+  /** The policy state token alone (heartbeats). */
+  async tokenFor(orgId: string, clusterId: string): Promise<string | null> {
+    const state = await this.effective.forCluster(orgId, clusterId);
+    return state ? policyStateToken(state.noMatch, state.revisions) : null;
+  }
+}

@@ -1,0 +1,169 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AdmissionImage, AdmissionRequest, AdmissionResponse } from '@vigil/agent-protocol';
+import type { AgentPrincipal } from '@vigil/clusters';
+import { EffectivePoliciesService, type ClusterPolicyState } from '@vigil/policies';
+import {
+  evaluate,
+  policyMatches,
+  tryParseImageReference,
+  verificationKeys,
+  type AdmissionObject,
+  type Decision,
+  type ImageFacts,
+} from '@vigil/policy-engine';
+import type { StoredImageDecision } from '../entities';
+import { describeRegistryError, ImageFactsService, NEGATIVE_MAX_AGE_MS, type GatheredFacts } from '../facts/image-facts.service';
+import { AdmissionDecisionRepository } from '../repositories';
+import { admissionAnswer, cacheTtlFor, dependsOnObject, type ImageVerdict } from './admission-answer';
+
+/**
+ * Registry work an admission may wait for. The agent's own deadline is 2.5 s
+ * by default; past this budget the image is judged on what is known and the
+ * verification carries on in the background, so the apiserver's retry finds
+ * it cached.
+ */
+export const ADMISSION_BUDGET_MS = 2_000;
+
+interface ImageOutcome extends ImageVerdict {
+  readonly decision: Decision;
+}
+
+/** Decides admission requests from agents: resolve, verify (cached), evaluate, record, answer. */
+@Injectable()
+export class AdmissionService {
+  constructor(
+    private readonly policies: EffectivePoliciesService,
+    private readonly facts: ImageFactsService,
+    private readonly decisions: AdmissionDecisionRepository,
+  ) {}
+
+  async decide(agent: AgentPrincipal, request: AdmissionRequest): Promise<AdmissionResponse> {
+    const state = await this.policies.forCluster(agent.orgId, agent.clusterId);
+    if (!state) throw new NotFoundException('cluster not found');
+    const deadline = Date.now() + ADMISSION_BUDGET_MS;
+    const object: AdmissionObject = {
+      kind: request.kind,
+      namespace: request.namespace,
+      name: request.name || request.generateName || '',
+      labels: request.labels,
+    };
+    const refs = [...new Set(request.images.map((i) => i.ref))];
+    const outcomes = new Map<string, ImageOutcome>();
+    await Promise.all(refs.map(async (ref) => outcomes.set(ref, await this.decideImage(agent.orgId, state, object, ref, deadline))));
+    const verdicts = refs.map((ref) => outcomes.get(ref)!);
+    const answer = admissionAnswer(verdicts, state.token);
+
+    // Committed before the agent hears the answer (nothing accepted is lost).
+    await this.decisions.insert({
+      id: randomUUID(),
+      orgId: agent.orgId,
+      clusterId: agent.clusterId,
+      requestUid: request.uid,
+      kind: request.kind,
+      namespace: request.namespace,
+      name: object.name,
+      operation: request.operation,
+      owner: request.owner ?? null,
+      admissionUser: request.user ?? null,
+      labels: request.labels,
+      outcome: !answer.allowed ? 'denied' : answer.warnings.length > 0 ? 'warned' : 'allowed',
+      warnings: answer.warnings,
+      reasons: answer.reasons,
+      images: request.images.map((image) => storedImage(image, outcomes.get(image.ref)!, state)),
+      policyStateToken: state.token,
+      decidedAt: new Date(),
+    });
+    return answer;
+  }
+
+  private async decideImage(orgId: string, state: ClusterPolicyState, object: AdmissionObject, ref: string, deadline: number): Promise<ImageOutcome> {
+    const policies = state.policies.map((p) => p.policy);
+    const reference = tryParseImageReference(ref);
+    if (!reference) {
+      const reason = `image reference '${ref}' is not valid`;
+      return { ref, allowed: false, warnings: [], reasons: [reason], cacheTtlSeconds: 0, decision: { allowed: false, warnings: [], reasons: [reason], policies: [] } };
+    }
+    const applicable = policies.filter((p) => policyMatches(p, reference, ref, object));
+    let digest = reference.digest;
+    let gathered: GatheredFacts | undefined;
+    let problem: string | undefined;
+    // Nothing to verify when no policy applies: the no-match behaviour decides, and the registry is not asked.
+    if (applicable.length > 0) {
+      try {
+        digest ??= await withinBudget(this.facts.resolveDigest(orgId, reference), deadline, () => `could not resolve ${ref} to a digest within ${ADMISSION_BUDGET_MS} ms`);
+        const keys = verificationKeys(applicable);
+        if (keys.length > 0) {
+          const gather = (maxAgeMs?: number) => withinBudget(this.facts.gather(orgId, reference, ref, digest!, keys, maxAgeMs), deadline, () => `verification of ${ref} did not finish within ${ADMISSION_BUDGET_MS} ms (it continues; retry shortly)`);
+          gathered = await gather();
+          const first = evaluate({ policies, image: gathered.facts, object, noMatch: state.noMatch });
+          // Cached facts only ever miss something newer: a failure on old facts is checked again once.
+          if (!isClean(first) && !gathered.problem && gathered.oldestMs > NEGATIVE_MAX_AGE_MS) gathered = await gather(NEGATIVE_MAX_AGE_MS);
+        }
+      } catch (error) {
+        problem = error instanceof BudgetExceeded ? error.message : describeRegistryError(reference, error);
+      }
+      problem ??= gathered?.problem;
+    }
+    const facts: ImageFacts = gathered?.facts ?? { ref, digest: digest ?? '', signatures: [], attestations: [] };
+    const decision = evaluate({ policies, image: facts, object, noMatch: state.noMatch });
+    const warnings = [...decision.warnings];
+    const reasons = [...decision.reasons];
+    if (!isClean(decision)) {
+      const notes = [...(problem ? [problem] : []), ...(gathered?.diagnostics ?? []).slice(0, 3).map((d) => `${ref}: ${d}`)];
+      (decision.allowed ? warnings : reasons).push(...notes);
+    } else if (problem) {
+      warnings.push(problem);
+    }
+    return {
+      ref,
+      ...(digest ? { digest } : {}),
+      allowed: decision.allowed,
+      warnings,
+      reasons,
+      cacheTtlSeconds: cacheTtlFor({
+        allowed: decision.allowed,
+        warnings,
+        pinned: reference.digest !== undefined,
+        uncertain: problem !== undefined || (applicable.length > 0 && !digest),
+        objectDependent: dependsOnObject(policies, reference, ref),
+      }),
+      decision,
+    };
+  }
+}
+
+function isClean(decision: Decision): boolean {
+  return decision.allowed && decision.warnings.length === 0;
+}
+
+class BudgetExceeded extends Error {}
+
+/** Waits for `work` until the deadline; the work itself is not cancelled (its result lands in the cache). */
+async function withinBudget<T>(work: Promise<T>, deadline: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceeded(message())), Math.max(0, deadline - Date.now()));
+  });
+  work.catch(() => undefined); // a late failure after the deadline must not be an unhandled rejection
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function storedImage(image: AdmissionImage, outcome: ImageOutcome, state: ClusterPolicyState): StoredImageDecision {
+  const idOf = (name: string, revision?: number) => state.policies.find((p) => p.policy.name === name && p.revision === revision)?.policyId ?? '';
+  return {
+    container: image.container,
+    type: image.type,
+    ref: image.ref,
+    digest: outcome.digest ?? null,
+    allowed: outcome.allowed,
+    warnings: [...outcome.warnings],
+    reasons: [...outcome.reasons],
+    policies: outcome.decision.policies.map((p) => ({ policyId: idOf(p.name, p.revision), name: p.name, revision: p.revision ?? 0, mode: p.mode, valid: p.valid })),
+  };
+}
+
