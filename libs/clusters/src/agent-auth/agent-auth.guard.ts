@@ -48,7 +48,8 @@ export class AgentAuthGuard implements CanActivate {
       replayGuard: {
         checkAndRemember: (key, expiresAt) => {
           const clusterId = String(request.headers['vigil-cluster-id'] ?? '');
-          return orgId ? this.credentials.rememberNonce(orgId, clusterId, key, expiresAt) : false;
+          const keyId = String(request.headers['vigil-key-id'] ?? '');
+          return orgId ? this.credentials.rememberNonce(orgId, clusterId, key, expiresAt, keyId) : false;
         },
       },
     });
@@ -56,7 +57,6 @@ export class AgentAuthGuard implements CanActivate {
       this.logger.warn(`agent request refused: ${result.ok ? 'no org' : result.reason}`);
       throw new UnauthorizedException('agent request signature is not valid');
     }
-    await this.credentials.touchCredential(orgId, result.keyId);
     const principal: AgentPrincipal = { type: 'agent', orgId, clusterId: result.clusterId, keyId: result.keyId };
     request.agent = principal;
     return true;

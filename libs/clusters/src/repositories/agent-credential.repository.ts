@@ -14,9 +14,7 @@ export class AgentCredentialRepository {
   constructor(private readonly database: Database) {}
 
   async lookup(keyId: string): Promise<StoredCredential | null> {
-    const rows: { org_id: string; cluster_id: string; secret_sealed: Buffer }[] = await this.database.platform((m) =>
-      m.query('SELECT * FROM vigil_agent_credential($1)', [keyId]),
-    );
+    const rows = await this.database.platformQuery<{ org_id: string; cluster_id: string; secret_sealed: Buffer }>('SELECT * FROM vigil_agent_credential($1)', [keyId]);
     const row = rows[0];
     return row ? { orgId: row.org_id, clusterId: row.cluster_id, secretSealed: row.secret_sealed } : null;
   }
@@ -28,9 +26,7 @@ export class AgentCredentialRepository {
   }
 
   async resolveRegistrationToken(hash: Buffer): Promise<{ orgId: string; clusterId: string } | null> {
-    const rows: { org_id: string; cluster_id: string }[] = await this.database.platform((m) =>
-      m.query('SELECT * FROM vigil_registration_token($1)', [hash]),
-    );
+    const rows = await this.database.platformQuery<{ org_id: string; cluster_id: string }>('SELECT * FROM vigil_registration_token($1)', [hash]);
     return rows[0] ? { orgId: rows[0].org_id, clusterId: rows[0].cluster_id } : null;
   }
 
@@ -78,19 +74,31 @@ export class AgentCredentialRepository {
     });
   }
 
-  /** The replay guard: true when the nonce is new for this cluster (and now remembered). */
-  async rememberNonce(orgId: string, clusterId: string, nonce: string, expiresAt: Date): Promise<boolean> {
+  /**
+   * The replay guard: true when the nonce is new for this cluster (and now
+   * remembered). The credential's last-used time rides in the same statement:
+   * this runs on every agent request.
+   */
+  async rememberNonce(orgId: string, clusterId: string, nonce: string, expiresAt: Date, keyId: string): Promise<boolean> {
     const { rows } = await this.database.forOrg(orgId, (m) =>
-      queryRows(
+      queryRows<{ fresh: boolean }>(
         m,
-        `INSERT INTO agent_request_nonces (org_id, cluster_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (cluster_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
-           WHERE agent_request_nonces.expires_at <= now()
-         RETURNING nonce`,
-        [orgId, clusterId, nonce, expiresAt],
+        `WITH fresh AS (
+           INSERT INTO agent_request_nonces (org_id, cluster_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (cluster_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
+             WHERE agent_request_nonces.expires_at <= now()
+           RETURNING nonce
+         ), touched AS (
+           UPDATE cluster_credentials SET last_used_at = now()
+            WHERE org_id = $1 AND key_id = $5 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+              AND EXISTS (SELECT 1 FROM fresh)
+           RETURNING key_id
+         )
+         SELECT EXISTS (SELECT 1 FROM fresh) AS fresh, (SELECT count(*) FROM touched) AS touched`,
+        [orgId, clusterId, nonce, expiresAt, keyId],
       ),
     );
-    return rows.length === 1;
+    return rows[0]?.fresh === true;
   }
 
   pruneNonces(orgId: string): Promise<void> {

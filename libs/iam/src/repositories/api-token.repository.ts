@@ -15,8 +15,10 @@ export class ApiTokenRepository {
 
   /** Before the org is known: the narrow SECURITY DEFINER lookup from the IamSpine migration. */
   async resolve(hash: Buffer): Promise<ResolvedToken | null> {
-    const rows: { token_id: string; org_id: string; identity_id: string; last_used_at: Date | null }[] =
-      await this.database.platform((m) => m.query('SELECT * FROM vigil_resolve_api_token($1)', [hash]));
+    const rows = await this.database.platformQuery<{ token_id: string; org_id: string; identity_id: string; last_used_at: Date | null }>(
+      'SELECT * FROM vigil_resolve_api_token($1)',
+      [hash],
+    );
     const row = rows[0];
     return row ? { tokenId: row.token_id, orgId: row.org_id, identityId: row.identity_id, lastUsedAt: row.last_used_at } : null;
   }

@@ -27,9 +27,7 @@ export class UserRepository {
   }
 
   async memberships(userId: string): Promise<{ orgId: string; identityId: string }[]> {
-    const rows: { org_id: string; identity_id: string }[] = await this.database.platform((m) =>
-      m.query('SELECT * FROM vigil_user_memberships($1)', [userId]),
-    );
+    const rows = await this.database.platformQuery<{ org_id: string; identity_id: string }>('SELECT * FROM vigil_user_memberships($1)', [userId]);
     return rows.map((r) => ({ orgId: r.org_id, identityId: r.identity_id }));
   }
 }

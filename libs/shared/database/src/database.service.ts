@@ -65,6 +65,15 @@ export class Database {
     return result;
   }
 
+  /**
+   * One platform-level statement outside any transaction: for the SECURITY
+   * DEFINER lookups on hot paths, where BEGIN/COMMIT would triple the round trips.
+   */
+  async platformQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.ambient.getStore()) throw new Error('platformQuery runs outside transactions; use platform() inside one');
+    return this.dataSource.query(sql, params);
+  }
+
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }
