@@ -1,0 +1,36 @@
+import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { raw } from 'express';
+import { DEFAULT_SBOM_LIMITS } from '@vigil/supply-chain';
+import { AdvisoriesController } from './controllers/advisories.controller';
+import { SbomsController } from './controllers/sboms.controller';
+import { AdvisoryRepository } from './repositories/advisory.repository';
+import { AdvisoryImportService } from './services/advisory-import.service';
+import { AdvisoryIndexService } from './services/advisory-index.service';
+import { AdvisoryQueryService } from './services/advisory-query.service';
+import { SbomScanService } from './services/sbom-scan.service';
+
+/** Largest import body (an ecosystem's OSV all.zip); records and entries are bounded separately. */
+export const ADVISORY_IMPORT_BODY_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Bodies the global JSON parser leaves alone (zip, octet-stream, `+json` SBOM
+ * types, or anything larger than its 2 MB) arrive here as raw bytes; an
+ * `application/json` body it already parsed is kept as it is.
+ */
+export function rawBody(limit: number) {
+  return raw({ type: () => true, limit });
+}
+
+/** Vulnerability advisories: OSV import, the in-process matcher, SBOM scans. */
+@Global()
+@Module({
+  controllers: [AdvisoriesController, SbomsController],
+  providers: [AdvisoryRepository, AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, SbomScanService],
+  exports: [AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, SbomScanService],
+})
+export class AdvisoriesModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(rawBody(ADVISORY_IMPORT_BODY_LIMIT)).forRoutes({ path: 'v1/advisories/import', method: RequestMethod.POST });
+    consumer.apply(rawBody(DEFAULT_SBOM_LIMITS.maxBytes)).forRoutes({ path: 'v1/sboms/scan', method: RequestMethod.POST });
+  }
+}

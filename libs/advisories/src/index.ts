@@ -1,0 +1,10 @@
+export { AdvisoriesModule, rawBody } from './advisories.module';
+export { advisoryEntities } from './entities';
+export { AdvisoryIndexService } from './services/advisory-index.service';
+export { AdvisoryQueryService, type ResolvedAdvisory } from './services/advisory-query.service';
+export { AdvisoryImportService, type ImportResult, type ImportRejection } from './services/advisory-import.service';
+export { SbomScanService, packageQuery, parseUploadedSbom, vulnerabilityView, type VulnerabilityView } from './services/sbom-scan.service';
+export { ADVISORY_CHANGE_HANDLER, type AdvisoryChangeHandler } from './services/advisory-changes';
+export { advisoryIdParam } from './controllers/advisory-id.param';
+export { readZipEntries, ZipError, DEFAULT_ZIP_LIMITS, type ZipLimits, type ZipEntry } from './import/zip-archive.reader';
+export { readOsvPayload, OsvPayloadError, type OsvCandidate } from './import/osv-payload.reader';

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@vigil/shared/database';
+
+export interface ExposureQuery {
+  /** The advisory's alias group: stored matches are found by any of these ids (GIN on image_vulnerabilities.ids). */
+  ids: string[];
+  from: Date | null;
+  to: Date | null;
+  /** null: every cluster of the org (admins, root viewers). */
+  clusterIds: string[] | null;
+  /** The sort key of the last item of the previous page. */
+  after: string[] | null;
+  limit: number;
+}
+
+export interface ExposureRow {
+  cluster_id: string;
+  namespace: string;
+  workload_kind: string | null;
+  workload_name: string | null;
+  image_ref: string;
+  image_digest: string;
+  package_name: string;
+  package_version: string;
+  package_ecosystem: string;
+  first_seen: Date;
+  last_seen: Date;
+  running: boolean;
+}
+
+export const EXPOSURE_KEY_COLUMNS = 8;
+
+export interface PackageHit {
+  sbom_id: string;
+  digest: string;
+  name: string;
+  version: string;
+  purl: string;
+  ecosystem: string;
+}
+
+export interface DigestUsage {
+  digest: string;
+  running: boolean;
+  first_seen: Date;
+  last_seen: Date;
+  refs: string[];
+  cluster_ids: string[];
+}
+
+/**
+ * The hot reads of this context, written for the planner; indexes in the
+ * SupplyChain migration. Everything runs in the org's transaction (RLS on
+ * observations, images and the image_* tables applies on top of the filters).
+ */
+@Injectable()
+export class ExposureRepository {
+  constructor(private readonly database: Database) {}
+
+  /**
+   * Where and when images with a matched package ran: the few digests whose
+   * stored matches carry one of the ids (btree probes of image_vulnerability_ids;
+   * see the migration for why not the GIN), then each digest's
+   * observations (index-only scan of observations_exposure), overlapping the
+   * window, one row per cluster/namespace/workload/reference/package with the
+   * hull of its intervals. The page key is filtered before grouping: every key
+   * column is a grouping column, so that is the same and cheaper.
+   */
+  exposure(orgId: string, q: ExposureQuery): Promise<ExposureRow[]> {
+    const params: unknown[] = [orgId, q.ids, q.from ?? '-infinity', q.to ?? 'infinity', q.clusterIds];
+    let keyset = '';
+    if (q.after) {
+      const placeholders = q.after.map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      });
+      keyset = `AND (o.cluster_id::text, o.namespace, coalesce(o.workload_kind, ''), coalesce(o.workload_name, ''), o.image_digest, o.image_ref, v.package_name, v.package_version)
+                  > (${placeholders.join(', ')})`;
+    }
+    params.push(q.limit + 1);
+    return this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_ref, o.image_digest,
+                v.package_name, v.package_version, v.package_ecosystem,
+                min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen, bool_or(o.running) AS running
+           FROM (SELECT DISTINCT x.digest, m.package_name, m.package_version, m.package_ecosystem
+                   FROM image_vulnerability_ids x
+                   JOIN image_vulnerabilities m ON m.sbom_id = x.sbom_id AND m.package_ordinal = x.package_ordinal AND m.advisory_id = x.advisory_id
+                  WHERE x.id = ANY($2::text[]) AND (x.org_id IS NULL OR x.org_id = $1)) v
+           JOIN observations o ON o.org_id = $1 AND o.image_digest = v.digest
+          WHERE o.active_during && tstzrange($3::timestamptz, $4::timestamptz, '[)')
+            AND ($5::uuid[] IS NULL OR o.cluster_id = ANY($5::uuid[]))
+            ${keyset}
+          GROUP BY o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref,
+                   v.package_name, v.package_version, v.package_ecosystem
+          ORDER BY o.cluster_id::text, o.namespace, coalesce(o.workload_kind, ''), coalesce(o.workload_name, ''), o.image_digest, o.image_ref,
+                   v.package_name, v.package_version
+          LIMIT $${params.length}`,
+        params,
+      ),
+    );
+  }
+
+  /** Has the org observed this digest? (An org sees an image only then.) */
+  async isObserved(orgId: string, digest: string): Promise<boolean> {
+    const rows = await this.database.forOrg(orgId, (m) => m.query(`SELECT 1 FROM images WHERE org_id = $1 AND digest = $2`, [orgId, digest]));
+    return rows.length > 0;
+  }
+
+  references(orgId: string, digest: string): Promise<{ ref: string; first_seen: Date; last_seen: Date }[]> {
+    return this.database.forOrg(orgId, (m) =>
+      m.query(`SELECT ref, first_seen, last_seen FROM image_references WHERE org_id = $1 AND digest = $2 ORDER BY last_seen DESC, ref LIMIT 100`, [orgId, digest]),
+    );
+  }
+
+  /**
+   * Packages named `name` (lookup or source name) in an ecosystem family, in
+   * images this org has observed. Version ranges are applied by the caller
+   * (ecosystem semantics are not SQL's).
+   */
+  packagesNamed(orgId: string, family: string, name: string, limit: number): Promise<PackageHit[]> {
+    return this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT p.sbom_id::text AS sbom_id, p.digest, p.name, p.version, p.purl, p.ecosystem
+           FROM image_packages p
+          WHERE p.ecosystem_family = $2 AND (p.lookup_name = $3 OR p.source_name = $3)
+            AND (p.org_id IS NULL OR p.org_id = $1)
+            AND EXISTS (SELECT 1 FROM images i WHERE i.org_id = $1 AND i.digest = p.digest)
+          ORDER BY p.digest, p.purl
+          LIMIT $4`,
+        [orgId, family, name, limit],
+      ),
+    );
+  }
+
+  /** Per digest: whether it runs now in the allowed clusters, when it ran, under which references. */
+  usage(orgId: string, digests: string[], clusterIds: string[] | null): Promise<DigestUsage[]> {
+    if (digests.length === 0) return Promise.resolve([]);
+    return this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT o.image_digest AS digest, bool_or(o.running) AS running, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
+                array_agg(DISTINCT o.image_ref) AS refs, array_agg(DISTINCT o.cluster_id::text) AS cluster_ids
+           FROM observations o
+          WHERE o.org_id = $1 AND o.image_digest = ANY($2::text[]) AND ($3::uuid[] IS NULL OR o.cluster_id = ANY($3::uuid[]))
+          GROUP BY o.image_digest`,
+        [orgId, digests, clusterIds],
+      ),
+    );
+  }
+}

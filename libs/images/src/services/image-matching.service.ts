@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type AdvisoryChangeHandler, SbomScanService } from '@vigil/advisories';
+import { normalisePackageName, parseEcosystem, type SbomPackage } from '@vigil/supply-chain';
+import type { ImagePackageEntity, ImageSbomEntity } from '../entities';
+import { ImageSbomRepository, type NewMatch, type NewPackage } from '../repositories/image-sbom.repository';
+
+/** A normalised SBOM package as stored (its ordinal is its position in the SBOM). */
+export function storedPackage(pkg: SbomPackage, ordinal: number): NewPackage {
+  return {
+    ordinal,
+    name: pkg.name,
+    version: pkg.version,
+    purl: pkg.purl,
+    type: pkg.type,
+    ecosystem: pkg.ecosystem,
+    ecosystemFamily: pkg.ecosystem ? parseEcosystem(pkg.ecosystem).family : '',
+    lookupName: pkg.ecosystem ? normalisePackageName(pkg.ecosystem, pkg.name) : pkg.name,
+    sourceName: pkg.sourceName ?? null,
+    sourceVersion: pkg.sourceVersion ?? null,
+    licenses: pkg.licenses ?? [],
+  };
+}
+
+export function sbomPackage(row: ImagePackageEntity): SbomPackage {
+  return {
+    name: row.name,
+    version: row.version,
+    purl: row.purl,
+    ecosystem: row.ecosystem,
+    type: row.type,
+    ...(row.sourceName !== null && { sourceName: row.sourceName }),
+    ...(row.sourceVersion !== null && { sourceVersion: row.sourceVersion }),
+    ...(row.licenses.length > 0 && { licenses: row.licenses }),
+  };
+}
+
+/**
+ * Computes and stores vulnerability matches of image SBOMs: when an SBOM is
+ * stored, and when advisories change (the advisories context calls
+ * `advisoriesChanged` after an import commits).
+ */
+@Injectable()
+export class ImageMatchingService implements AdvisoryChangeHandler {
+  private readonly logger = new Logger('ImageMatchingService');
+
+  constructor(
+    private readonly sboms: ImageSbomRepository,
+    private readonly matcher: SbomScanService,
+  ) {}
+
+  async matchesFor(packages: readonly SbomPackage[]): Promise<{ revision: string; matches: NewMatch[] }> {
+    const { revision, matches } = await this.matcher.match(packages);
+    return {
+      revision,
+      matches: matches.map(({ ordinal, match }) => ({
+        packageOrdinal: ordinal,
+        advisoryId: match.id,
+        ids: [...new Set([match.id, ...match.aliases, ...match.upstream])],
+        aliases: [...new Set([...match.aliases, ...match.upstream])].filter((a) => a !== match.id).sort(),
+        severityLevel: match.severity.level,
+        severity: match.severity,
+        fixedVersion: match.fixedVersion ?? null,
+        summary: match.summary ?? null,
+        packageName: packages[ordinal].name,
+        packageVersion: packages[ordinal].version,
+        packagePurl: packages[ordinal].purl,
+        packageEcosystem: match.package.ecosystem,
+      })),
+    };
+  }
+
+  /** Re-matches one stored SBOM against the current advisories. */
+  async rematch(sbom: Pick<ImageSbomEntity, 'id' | 'orgId' | 'digest'>): Promise<number> {
+    const packages = (await this.sboms.packages(sbom.orgId, sbom.id)).map(sbomPackage);
+    const { revision, matches } = await this.matchesFor(packages);
+    await this.sboms.replaceMatches(sbom, matches, revision);
+    return matches.length;
+  }
+
+  /** Re-matches every SBOM a set of changed advisories can affect (same package key, or matched before). */
+  async advisoriesChanged(ids: readonly string[]): Promise<{ rematchedSboms: number }> {
+    let rematched = 0;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const targets = await this.sboms.affectedBy(ids.slice(i, i + 1000));
+      for (const target of targets) {
+        const sbom = await this.sboms.findById(target.orgId, target.sbomId);
+        if (!sbom) continue; // replaced meanwhile: its successor was matched when stored
+        await this.rematch(sbom);
+        rematched += 1;
+      }
+    }
+    if (rematched) this.logger.log(`re-matched ${rematched} image SBOMs after ${ids.length} advisories changed`);
+    return { rematchedSboms: rematched };
+  }
+}
