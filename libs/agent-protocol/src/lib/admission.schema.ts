@@ -5,7 +5,6 @@ import {
   IdSchema,
   ImageDigestSchema,
   ImageRefSchema,
-  KindSchema,
   LabelsSchema,
   MessageListSchema,
   ObjectNameSchema,

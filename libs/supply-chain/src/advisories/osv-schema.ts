@@ -1,7 +1,6 @@
 // Copied verbatim from ossf/osv-schema validation/schema.json at commit
 // 51b8156b69b9e2e9ff2301e649db61636067fcfa (Apache-2.0), via /shared/data/osv-schema/schema.json.
 // Embedded (not read at runtime) so the pure core does no I/O. To update: replace the object below.
-/* eslint-disable */
 export const OSV_SCHEMA: Record<string, unknown> & { title: string } = {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://raw.githubusercontent.com/ossf/osv-schema/main/validation/schema.json",
