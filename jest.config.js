@@ -41,6 +41,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/shared/testing/src/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/shared/testing/src/global-teardown.ts',
     },
     {
       ...common,

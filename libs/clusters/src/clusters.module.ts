@@ -4,13 +4,14 @@ import { AgentController } from './controllers/agent.controller';
 import { ClustersController } from './controllers/clusters.controller';
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from './repositories';
 import { AgentSessionService } from './services/agent-session.service';
+import { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 import { ClusterService } from './services/cluster.service';
 
 /** Clusters, their agents' credentials and commands. Exports the agent guard for other agent endpoints. */
 @Global()
 @Module({
   controllers: [ClustersController, AgentController],
-  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, ClusterService, AgentSessionService, AgentAuthGuard],
+  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, ClusterService, AgentSessionService, AgentAuthGuard, ClusterLifecycleEvents],
   exports: [AgentAuthGuard, AgentCredentialRepository, ClusterRepository],
 })
 export class ClustersModule {}

@@ -5,5 +5,6 @@ export { AgentAuthGuard, CurrentAgent } from './agent-auth/agent-auth.guard';
 export type { AgentPrincipal } from './agent-auth/agent-auth.guard';
 export { AgentBodyPipe } from './agent-auth/agent-body.pipe';
 export { CLUSTER_USAGE } from './cluster-usage';
+export { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 export type { ClusterUsage, ClusterUsageProvider } from './cluster-usage';
 export { AgentCredentialRepository, ClusterRepository } from './repositories';

@@ -1,7 +1,7 @@
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AgentCredentialRepository, ClusterRepository } from '@vigil/clusters';
+import { AgentCredentialRepository, ClusterLifecycleEvents, ClusterRepository } from '@vigil/clusters';
 import { InventoryQueryRepository } from '@vigil/inventory';
 import { QUEUE_NAMES } from '@vigil/shared/queue';
 import { HousekeepingProcessor } from './housekeeping.processor';
@@ -20,6 +20,6 @@ class HousekeepingScheduler implements OnApplicationBootstrap {
 
 @Module({
   imports: [BullModule.registerQueue({ name: QUEUE_NAMES.housekeeping })],
-  providers: [HousekeepingProcessor, HousekeepingScheduler, HousekeepingService, ClusterRepository, AgentCredentialRepository, InventoryQueryRepository],
+  providers: [HousekeepingProcessor, HousekeepingScheduler, HousekeepingService, ClusterLifecycleEvents, ClusterRepository, AgentCredentialRepository, InventoryQueryRepository],
 })
 export class HousekeepingModule {}

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AgentCredentialRepository, ClusterRepository } from '@vigil/clusters';
-import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
+import { AgentCredentialRepository, ClusterLifecycleEvents, ClusterRepository } from '@vigil/clusters';
+import { EVENT_TYPES } from '@vigil/events';
 import { InventoryQueryRepository } from '@vigil/inventory';
 import { Database } from '@vigil/shared/database';
 
@@ -22,7 +22,7 @@ export class HousekeepingService {
     private readonly clusters: ClusterRepository,
     private readonly credentials: AgentCredentialRepository,
     private readonly inventory: InventoryQueryRepository,
-    private readonly publisher: EventPublisher,
+    private readonly lifecycle: ClusterLifecycleEvents,
     private readonly database: Database,
   ) {}
 
@@ -35,13 +35,7 @@ export class HousekeepingService {
         const silent = await this.database.forOrg(org.orgId, async () => {
           const changed = await this.clusters.markSilentUnhealthy(org.orgId);
           for (const c of changed) {
-            await this.publisher.publish(org.orgId, {
-              type: EVENT_TYPES.clusterUnhealthy,
-              groupId: c.groupId,
-              source: clusterSource(org.orgId, c.id),
-              subject: c.id,
-              data: { clusterId: c.id, name: c.name, agentVersion: c.agentVersion, lastHeartbeat: c.lastHeartbeatAt?.toISOString() ?? null },
-            });
+            await this.lifecycle.emit(c, EVENT_TYPES.clusterUnhealthy);
           }
           return changed;
         });

@@ -12,7 +12,7 @@ import {
   RegisterResponse,
 } from '@vigil/agent-protocol';
 import { AuditService } from '@vigil/audit';
-import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
+import { EVENT_TYPES } from '@vigil/events';
 import { EffectivePoliciesService } from '@vigil/policies';
 import { Caller } from '@vigil/shared/auth';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
@@ -20,6 +20,7 @@ import { SecretBox, sha256 } from '@vigil/shared/crypto';
 import { Database } from '@vigil/shared/database';
 import { AgentPrincipal, credentialContext } from '../agent-auth/agent-auth.guard';
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from '../repositories';
+import { ClusterLifecycleEvents } from './cluster-lifecycle-events';
 
 export const HEARTBEAT_INTERVAL_SECONDS = 30;
 /** Only answered if the cluster vanished mid-heartbeat; real tokens come from the policies context. */
@@ -41,7 +42,7 @@ export class AgentSessionService {
     private readonly credentials: AgentCredentialRepository,
     private readonly commands: AgentCommandRepository,
     private readonly audit: AuditService,
-    private readonly publisher: EventPublisher,
+    private readonly lifecycle: ClusterLifecycleEvents,
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
     private readonly policyState: EffectivePoliciesService,
   ) {
@@ -74,13 +75,7 @@ export class AgentSessionService {
       });
       const cluster = await this.clusters.findLive(target.orgId, target.clusterId);
       if (cluster) {
-        await this.publisher.publish(target.orgId, {
-          type: EVENT_TYPES.clusterRegistered,
-          groupId: cluster.groupId,
-          source: clusterSource(target.orgId, cluster.id),
-          subject: cluster.id,
-          data: { clusterId: cluster.id, name: cluster.name, agentVersion: request.agentVersion ?? null, kubernetesVersion: request.kubernetesVersion ?? null, keyId },
-        });
+        await this.lifecycle.emit(cluster, EVENT_TYPES.clusterRegistered, { agentVersion: request.agentVersion ?? null, kubernetesVersion: request.kubernetesVersion ?? null, keyId });
       }
     });
     return { clusterId: target.clusterId, keyId, secret };
@@ -92,13 +87,7 @@ export class AgentSessionService {
       if (result?.previousHealth === 'unhealthy') {
         const cluster = await this.clusters.findLive(agent.orgId, agent.clusterId);
         if (cluster) {
-          await this.publisher.publish(agent.orgId, {
-            type: EVENT_TYPES.clusterRecovered,
-            groupId: cluster.groupId,
-            source: clusterSource(agent.orgId, cluster.id),
-            subject: cluster.id,
-            data: { clusterId: cluster.id, name: cluster.name, agentVersion: beat.agentVersion, lastHeartbeat: new Date().toISOString() },
-          });
+          await this.lifecycle.emit(cluster, EVENT_TYPES.clusterRecovered);
         }
       }
       return result;

@@ -143,12 +143,7 @@ export class ClusterService {
   private async mustFind(caller: Caller, id: string, role: 'viewer' | 'editor') {
     const cluster = await this.clusters.findLive(orgOf(caller), id);
     if (!cluster) throw new NotFoundException(`cluster ${id} not found`);
-    try {
-      await this.authorizer.assertRole(caller, role, cluster.groupId);
-    } catch (error) {
-      if (error instanceof NotFoundException) throw new NotFoundException(`cluster ${id} not found`);
-      throw error;
-    }
+    await this.authorizer.assertRoleOnObject(caller, role, cluster.groupId, `cluster ${id}`);
     return cluster;
   }
 

@@ -112,12 +112,7 @@ export class SubscriptionService {
     const orgId = orgOf(caller);
     const subscription = includeDeleted ? await this.subscriptions.findWithSecret(orgId, id) : await this.subscriptions.findLive(orgId, id);
     if (!subscription) throw new NotFoundException(`subscription ${id} not found`);
-    try {
-      await this.authorizer.assertRole(caller, role, subscription.groupId);
-    } catch (error) {
-      if (error instanceof NotFoundException) throw new NotFoundException(`subscription ${id} not found`);
-      throw error;
-    }
+    await this.authorizer.assertRoleOnObject(caller, role, subscription.groupId, `subscription ${id}`);
     return subscription;
   }
 }

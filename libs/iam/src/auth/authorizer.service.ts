@@ -21,6 +21,15 @@ export class IamAuthorizer implements Authorizer {
     throw new NotFoundException(`group ${groupId} not found`);
   }
 
+  async assertRoleOnObject(caller: Caller, role: Role, groupId: string, object: string): Promise<void> {
+    try {
+      await this.assertRole(caller, role, groupId);
+    } catch (error) {
+      if (error instanceof NotFoundException) throw new NotFoundException(`${object} not found`);
+      throw error;
+    }
+  }
+
   async groupsWithRole(caller: Caller, role: Role): Promise<string[] | null> {
     if (caller.principal.type === 'platform-admin') return null;
     return caller.grants.filter((g) => roleSatisfies(g.role, role)).map((g) => g.groupId);

@@ -93,12 +93,7 @@ export class IdentityService {
   private async mustFind(caller: Caller, id: string, role: 'viewer' | 'owner') {
     const identity = await this.identities.findById(orgOf(caller), id);
     if (!identity) throw new NotFoundException(`identity ${id} not found`);
-    try {
-      await this.authorizer.assertRole(caller, role, identity.groupId);
-    } catch (error) {
-      if (error instanceof NotFoundException) throw new NotFoundException(`identity ${id} not found`);
-      throw error;
-    }
+    await this.authorizer.assertRoleOnObject(caller, role, identity.groupId, `identity ${id}`);
     return identity;
   }
 

@@ -46,12 +46,7 @@ export class RoleBindingService {
     const orgId = orgOf(caller);
     const binding = await this.bindings.findById(orgId, id);
     if (!binding) throw new NotFoundException(`role binding ${id} not found`);
-    try {
-      await this.authorizer.assertRole(caller, 'owner', binding.groupId);
-    } catch (error) {
-      if (error instanceof NotFoundException) throw new NotFoundException(`role binding ${id} not found`);
-      throw error;
-    }
+    await this.authorizer.assertRoleOnObject(caller, 'owner', binding.groupId, `role binding ${id}`);
     await this.database.forOrg(orgId, async () => {
       await this.bindings.delete(orgId, id);
       await this.changes.record(caller, { action: 'role-binding.delete', objectType: 'role-binding', objectId: id, details: { identityId: binding.identityId, groupId: binding.groupId, role: binding.role } }, binding.groupId);

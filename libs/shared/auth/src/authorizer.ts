@@ -5,6 +5,11 @@ import type { Role } from './roles';
 export interface Authorizer {
   /** Throws NotFound when the group is invisible to the caller, Forbidden when visible but the role is missing. */
   assertRole(caller: Caller, role: Role, groupId: string): Promise<void>;
+  /**
+   * The same check for an object that lives in `groupId`: an invisible group
+   * answers "<object> not found", exactly as for an object that does not exist.
+   */
+  assertRoleOnObject(caller: Caller, role: Role, groupId: string, object: string): Promise<void>;
   /** Group ids in the caller's org where the caller holds at least `role` (null: every group). */
   groupsWithRole(caller: Caller, role: Role): Promise<string[] | null>;
   /** Every group at or below `roots` in the caller's org (for list filters). */

@@ -6,7 +6,13 @@ import { allMigrations } from '../../../../migrations';
 
 /** The server the integration tests use; `.ci/run` makes sure it answers. */
 export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const TEMPLATE = 'vigil_test_template';
+/**
+ * Each jest run migrates its own template (named by global setup), so runs on
+ * one machine (developers, helpers, CI) never drop each other's template.
+ */
+function templateName(): string {
+  return process.env.VIGIL_TEST_TEMPLATE ?? 'vigil_test_template';
+}
 
 export function databaseUrl(name: string): string {
   const url = new URL(TEST_POSTGRES_URL);
@@ -26,12 +32,14 @@ async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise
 
 /** Creates the template database once per jest run and applies every migration to it. */
 export async function prepareTemplateDatabase(): Promise<void> {
+  const template = `vigil_tpl_${process.pid}_${Date.now().toString(36)}`;
+  process.env.VIGIL_TEST_TEMPLATE = template; // inherited by the test workers jest starts next
   await withAdminClient(async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${TEMPLATE}`);
+    await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${template}`);
   });
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url: databaseUrl(TEMPLATE), migrations: allMigrations, asAppRole: false }),
+    buildDataSourceOptions({ url: databaseUrl(template), migrations: allMigrations, asAppRole: false }),
   );
   await dataSource.initialize();
   try {
@@ -47,7 +55,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   await withAdminClient(async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()}`);
         return;
       } catch (error) {
         // Two files cloning at the same instant: Postgres refuses the second while the first copies.
@@ -75,4 +83,10 @@ export async function createEmptyDatabase(): Promise<{ name: string; url: string
     url: databaseUrl(name),
     drop: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+export async function dropTemplateDatabase(): Promise<void> {
+  const template = process.env.VIGIL_TEST_TEMPLATE;
+  if (!template) return;
+  await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`));
 }
