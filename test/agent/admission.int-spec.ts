@@ -1,6 +1,5 @@
 import type { AgentHandle } from '../../apps/agent/src/agent-app';
-import { AgentPlatformDouble } from '../support/agent-platform-double';
-import { FakeKubeApiServer } from '../support/fake-kube-apiserver';
+import { AgentPlatformDouble, FakeKubeApiServer } from '../../tools/simulated-cluster';
 import { KIND_OBJECTS, admissionReview } from './support/admission-reviews';
 import { TlsFiles, agentConfig, eventually, getText, makeTls, postJson, startTestAgent } from './support/agent-test-harness';
 

@@ -1,6 +1,5 @@
 import type { AgentHandle } from '../../apps/agent/src/agent-app';
-import { AgentPlatformDouble } from '../support/agent-platform-double';
-import { FakeKubeApiServer, podFixture } from '../support/fake-kube-apiserver';
+import { AgentPlatformDouble, FakeKubeApiServer, podFixture } from '../../tools/simulated-cluster';
 import { agentConfig, eventually, makeTls, startTestAgent } from './support/agent-test-harness';
 
 jest.setTimeout(30_000);

@@ -1,7 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FakeKubeApiServer, podFixture } from '../support/fake-kube-apiserver';
+import { FakeKubeApiServer, podFixture } from '../../tools/simulated-cluster';
 
 jest.setTimeout(30_000);
 
@@ -109,5 +111,71 @@ describe('fake kube-apiserver behaves like the real one for what the agent uses'
     } finally {
       watch.kill();
     }
+  });
+
+  describe('secrets (the agent\'s shared credential): create is atomic, update is compare-and-swap', () => {
+    const secretsUrl = () => `${kube.url}/api/v1/namespaces/vigil-system/secrets`;
+    const send = async (method: string, url: string, body: unknown, type = 'application/json') => {
+      const res = await fetch(url, { method, headers: { 'content-type': type }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const secret = (extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cred' }, stringData: { 'credential.json': '{"a":1}' }, ...extra });
+
+    it('creates once (201, stringData stored as base64 data) and answers 409 AlreadyExists after', async () => {
+      const created = await send('POST', secretsUrl(), secret());
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ kind: 'Secret', type: 'Opaque', metadata: { name: 'cred', namespace: 'vigil-system', resourceVersion: expect.any(String), uid: expect.any(String) } });
+      expect(created.body.stringData).toBeUndefined();
+      expect(Buffer.from(created.body.data['credential.json'], 'base64').toString()).toBe('{"a":1}');
+      const again = await send('POST', secretsUrl(), secret());
+      expect(again).toMatchObject({ status: 409, body: { kind: 'Status', code: 409, reason: 'AlreadyExists', message: 'secrets "cred" already exists', details: { name: 'cred', kind: 'secrets' } } });
+      const read = await getJson(`${secretsUrl()}/cred`);
+      expect(read.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
+    });
+
+    it('of concurrent creates exactly one wins', async () => {
+      const results = await Promise.all([1, 2, 3, 4].map((n) => send('POST', secretsUrl(), secret({ stringData: { n: String(n) } }))));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    });
+
+    it('updates with the current resourceVersion, refuses a stale one (409 Conflict), 404 for a missing Secret', async () => {
+      const created = (await send('POST', secretsUrl(), secret())).body;
+      const updated = await send('PUT', `${secretsUrl()}/cred`, { ...created, data: { 'credential.json': Buffer.from('{"b":2}').toString('base64') } });
+      expect(updated.status).toBe(200);
+      expect(Number(updated.body.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+      expect(updated.body.metadata.uid).toBe(created.metadata.uid);
+      const stale = await send('PUT', `${secretsUrl()}/cred`, created);
+      expect(stale).toMatchObject({ status: 409, body: { reason: 'Conflict', message: expect.stringContaining('the object has been modified') } });
+      const missing = await send('PUT', `${secretsUrl()}/other`, { ...secret(), metadata: { name: 'other' } });
+      expect(missing).toMatchObject({ status: 404, body: { reason: 'NotFound' } });
+    });
+
+    it('validates like the apiserver: namespace and name must match the URL, data must be base64, JSON only', async () => {
+      expect((await send('POST', secretsUrl(), secret({ metadata: { name: 'cred', namespace: 'elsewhere' } }))).status).toBe(400);
+      expect((await send('POST', secretsUrl(), secret({ metadata: { name: 'Not_A_Name' } }))).status).toBe(422);
+      expect((await send('POST', secretsUrl(), { ...secret(), stringData: undefined, data: { k: 'not base64!' } })).status).toBe(400);
+      expect((await send('POST', secretsUrl(), secret(), 'application/vnd.kubernetes.protobuf')).status).toBe(415);
+      await send('POST', secretsUrl(), secret());
+      expect((await send('PUT', `${secretsUrl()}/cred`, { ...secret(), metadata: { name: 'other' } })).status).toBe(400);
+    });
+
+    it('is written and read by the real kubectl: create -f, AlreadyExists, get, replace with a stale resourceVersion', async () => {
+      expect(existsSync(KUBECTL)).toBe(true);
+      const dir = mkdtempSync(join(tmpdir(), 'fake-kube-secret-'));
+      const file = join(dir, 'secret.json');
+      writeFileSync(file, JSON.stringify({ ...secret(), metadata: { name: 'cred', namespace: 'vigil-system' } }));
+      // --validate=false: the fake serves no OpenAPI document for client-side validation.
+      const kubectl = (...args: string[]) => run(KUBECTL, ['--server', kube.url, '--validate=false', ...args]).then((r) => ({ code: 0, out: r.stdout }), (e) => ({ code: e.code as number, out: String(e.stderr) }));
+      expect(await kubectl('create', '-f', file)).toMatchObject({ code: 0, out: expect.stringContaining('secret/cred created') });
+      expect(await kubectl('create', '-f', file)).toMatchObject({ code: 1, out: expect.stringContaining('Error from server (AlreadyExists)') });
+      const got = JSON.parse((await run(KUBECTL, ['--server', kube.url, 'get', 'secret', 'cred', '-n', 'vigil-system', '-o', 'json'])).stdout);
+      expect(Buffer.from(got.data['credential.json'], 'base64').toString()).toBe('{"a":1}');
+      kube.secrets.upsert({ ...got, metadata: { ...got.metadata } }); // another writer bumps it
+      writeFileSync(file, JSON.stringify(got));
+      expect(await kubectl('replace', '-f', file)).toMatchObject({ code: 1, out: expect.stringContaining('Error from server (Conflict)') });
+      const current = JSON.parse((await run(KUBECTL, ['--server', kube.url, 'get', 'secret', 'cred', '-n', 'vigil-system', '-o', 'json'])).stdout);
+      writeFileSync(file, JSON.stringify({ ...current, data: { 'credential.json': Buffer.from('{"c":3}').toString('base64') } }));
+      expect(await kubectl('replace', '-f', file)).toMatchObject({ code: 0, out: expect.stringContaining('secret/cred replaced') });
+    });
   });
 });

@@ -34,7 +34,7 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
   it('renders the default install: 2 replicas, PDB, Service, webhook, read-only RBAC, token Secret, self-signed TLS', () => {
     const { docs, values } = renderChart(CHART, TOKEN);
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration'].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration'].sort(),
     );
     const deployment = one(docs, 'Deployment');
     expect(deployment.spec.replicas).toBe(2);
@@ -61,6 +61,21 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
     const rules = one(docs, 'ClusterRole').rules as Array<{ resources: string[]; verbs: string[] }>;
     expect(rules.flatMap((r) => r.verbs)).not.toContain('delete');
     expect(rules.map((r) => r.resources[0]).sort()).toEqual(['jobs', 'pods', 'replicasets']);
+
+    // The replicas share one credential through a Secret only they may read and update (by name), in their namespace.
+    expect(env).toMatchObject({ VIGIL_CREDENTIALS_STORE: 'secret', VIGIL_CREDENTIALS_SECRET: 'vigil-agent-credential' });
+    expect(env.VIGIL_CREDENTIALS_FILE).toBeUndefined();
+    const role = one(docs, 'Role');
+    expect(role.metadata.namespace).toBe('vigil-system');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['vigil-agent-credential'], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    const roleBinding = one(docs, 'RoleBinding');
+    expect(roleBinding).toMatchObject({ metadata: { namespace: 'vigil-system' }, roleRef: { kind: 'Role', name: role.metadata.name }, subjects: [{ kind: 'ServiceAccount', name: 'vigil-agent', namespace: 'vigil-system' }] });
+    expect(rules.some((r) => r.resources.includes('secrets'))).toBe(false); // nothing cluster-wide on secrets
+    // No per-pod credential volume any more: the root filesystem stays read-only and nothing is written.
+    expect(deployment.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['tls']);
 
     const token = byKind(docs, 'Secret').find((s) => s.metadata.name === 'vigil-agent-registration')!;
     expect(Buffer.from(token.data['registration-token'], 'base64').toString()).toBe('reg-token-0123456789abcdef');
@@ -100,6 +115,14 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
     expect(one(docs, 'Deployment').spec.replicas).toBe(3);
     const rules = one(docs, 'ClusterRole').rules as Array<{ resources: string[]; verbs: string[] }>;
     expect(rules).toContainEqual({ apiGroups: [''], resources: ['pods'], verbs: ['delete'] });
+  });
+
+  it('names the credential Secret from the values, in the env and the Role alike', () => {
+    const { docs } = renderChart(CHART, { ...TOKEN, credentials: { secretName: 'agent-cred' } });
+    expect(envOf(one(docs, 'Deployment')).VIGIL_CREDENTIALS_SECRET).toBe('agent-cred');
+    expect(one(docs, 'Role').rules[0].resourceNames).toEqual(['agent-cred']);
+    const defaults = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    expect(validate({ ...defaults, credentials: { secretName: 'Bad_Name' } })).toBe(false);
   });
 
   it('uses an existing Secret for the token instead of creating one', () => {

@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import pino from 'pino';
 import { startAgent } from '../../apps/agent/src/agent-app';
-import { AgentPlatformDouble } from '../support/agent-platform-double';
-import { FakeKubeApiServer } from '../support/fake-kube-apiserver';
+import { AgentPlatformDouble, FakeKubeApiServer } from '../../tools/simulated-cluster';
 import { agentConfig, eventually, makeTls, startTestAgent, writeKubeconfig } from './support/agent-test-harness';
 
 jest.setTimeout(30_000);

@@ -20,10 +20,11 @@ import { InventorySender } from './inventory/inventory-sender';
 import { OwnerResolver } from './inventory/owner-resolver';
 import { PodInventory } from './inventory/pod-inventory';
 import { createKubeClients, kubernetesVersionProbe, KubeClients, loadKubeConfig, kubeStatusOf, withTimeout } from './kube/kube-access';
-import { FileCredentialStore } from './platform-client/credential-store';
+import { CredentialStore, FileCredentialStore } from './platform-client/credential-store';
 import { createHeartbeatLoop } from './platform-client/heartbeat-loop';
 import { PlatformClient } from './platform-client/platform-client';
 import { obtainCredential } from './platform-client/registration';
+import { SecretCredentialStore } from './platform-client/secret-credential-store';
 
 export const AGENT_VERSION = process.env.npm_package_version ?? '0.1.0';
 
@@ -70,17 +71,32 @@ function ownerFetcher(kube: KubeClients) {
   };
 }
 
+/** VIGIL_CREDENTIALS_STORE: a file of this process, or a Secret shared by every replica. */
+function credentialStoreFor(config: AgentConfig, kube: KubeClients): CredentialStore {
+  if (config.VIGIL_CREDENTIALS_STORE === 'file') return new FileCredentialStore(config.VIGIL_CREDENTIALS_FILE);
+  if (!config.agentNamespace) throw new Error('POD_NAMESPACE: is required with VIGIL_CREDENTIALS_STORE=secret');
+  return new SecretCredentialStore({ core: kube.core, namespace: config.agentNamespace, name: config.VIGIL_CREDENTIALS_SECRET, timeoutMs: kube.timeoutMs });
+}
+
 /** The composition root: wires the four loops and the HTTPS server. */
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
   const log = deps.logger ?? pino({ level: config.LOG_LEVEL, redact: { paths: ['*.secret', '*.registrationToken', 'secret'], censor: '[redacted]' } });
   const metrics = createAgentMetrics();
   const health = new HealthRegistry();
   const platform = new PlatformClient(config.VIGIL_API_URL, metrics, log.child({ component: 'platform-client' }));
-  const store = new FileCredentialStore(config.VIGIL_CREDENTIALS_FILE);
-  if (!store.load() && !config.VIGIL_REGISTRATION_TOKEN) {
-    throw new Error(`VIGIL_REGISTRATION_TOKEN: is required when ${config.VIGIL_CREDENTIALS_FILE} holds no credential`);
-  }
   const kube = createKubeClients(deps.kubeConfig ?? loadKubeConfig(config.KUBECONFIG), config.VIGIL_KUBE_TIMEOUT_MS);
+  const store = credentialStoreFor(config, kube);
+  if (!config.VIGIL_REGISTRATION_TOKEN) {
+    let stored: unknown;
+    try {
+      stored = await store.load();
+    } catch (error) {
+      // A bad file is fatal at once; an unreachable kube API is retried by the registration loop.
+      if (store instanceof FileCredentialStore) throw error;
+      stored = 'unknown yet';
+    }
+    if (stored === undefined) throw new Error(`VIGIL_REGISTRATION_TOKEN: is required when ${store.description} holds no credential`);
+  }
   const kubernetesVersion = kubernetesVersionProbe(kube);
   const owners = new OwnerResolver(ownerFetcher(kube));
   const cache = new DecisionCache(config.VIGIL_ADMISSION_CACHE_SIZE);
@@ -149,12 +165,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     return config.VIGIL_SNAPSHOT_INTERVAL_MS;
   }, log);
 
-  const rotateCredential = (next: ClusterCredential) => {
+  const rotateCredential = async (next: ClusterCredential) => {
     const current = platform.current;
     if (current && current.clusterId !== next.clusterId) throw new Error('rotate-credential names another cluster');
-    store.save(next);
+    // Stored before it is used: a restart (or another replica) must find the key in use.
+    await store.replace(next);
     platform.useCredential(next);
-    log.info({ keyId: next.keyId }, 'credential rotated');
+    log.info({ keyId: next.keyId, store: store.description }, 'credential rotated');
+  };
+  const adoptStoredCredential = async () => {
+    const stored = await store.load();
+    const current = platform.current;
+    if (!stored || !current || stored.clusterId !== current.clusterId || stored.keyId === current.keyId) return;
+    platform.useCredential(stored);
+    log.info({ keyId: stored.keyId, store: store.description }, 'adopted the credential another replica rotated to');
   };
   const runner = new CommandRunner(
     platform,
@@ -186,6 +210,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     nodeCount: () => new Set(inventory.currentPods().map((p) => p.node).filter(Boolean)).size,
     onPolicyState: (token) => cache.observeToken(token),
     onCommandsPending: () => commandTask.trigger(),
+    onUnauthorized: adoptStoredCredential,
   });
 
   let stopping = false;
@@ -195,6 +220,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       agentVersion: AGENT_VERSION,
       kubernetesVersion,
       timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
+      peerWaitMs: config.VIGIL_CREDENTIALS_WAIT_MS,
       stopped: () => stopping,
     });
     if (!credential || stopping) return;

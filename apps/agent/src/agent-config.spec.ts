@@ -20,4 +20,12 @@ describe('agent configuration', () => {
       expect(problems).toMatch(/^WEBHOOK_TLS_KEY: file does not exist/m);
     }
   });
+
+  it('keeps the credential in a file by default, and in a Secret of its own namespace by choice', () => {
+    expect(resolveAgentConfig(parseEnv(agentEnvSchema, base), 'h', 'r')).toMatchObject({ VIGIL_CREDENTIALS_STORE: 'file', VIGIL_CREDENTIALS_FILE: '/var/run/vigil/credentials.json' });
+    const secret = resolveAgentConfig(parseEnv(agentEnvSchema, { ...base, VIGIL_CREDENTIALS_STORE: 'secret', POD_NAMESPACE: 'vigil' }), 'h', 'r');
+    expect(secret).toMatchObject({ VIGIL_CREDENTIALS_STORE: 'secret', VIGIL_CREDENTIALS_SECRET: 'vigil-agent-credential', agentNamespace: 'vigil' });
+    expect(() => parseEnv(agentEnvSchema, { ...base, VIGIL_CREDENTIALS_STORE: 'vault' })).toThrow(ConfigError);
+    expect(() => parseEnv(agentEnvSchema, { ...base, VIGIL_CREDENTIALS_SECRET: 'Not_A_Name' })).toThrow(ConfigError);
+  });
 });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from '@vigil/shared/config';
 import { z } from 'zod';
 
 const filePath = (what: string) =>
@@ -21,7 +22,19 @@ const list = z
 export const agentEnvSchema = z.object({
   VIGIL_API_URL: z.string({ message: 'is required (the platform base URL)' }).url('must be an absolute URL'),
   VIGIL_REGISTRATION_TOKEN: z.string().min(16, 'is too short').optional(),
+  /**
+   * Where the cluster credential lives: `file` (VIGIL_CREDENTIALS_FILE; out of
+   * cluster, development, a single replica) or `secret` (the Secret
+   * VIGIL_CREDENTIALS_SECRET in the agent's namespace, shared by all replicas).
+   */
+  VIGIL_CREDENTIALS_STORE: z.enum(['file', 'secret'], { message: 'must be "file" or "secret"' }).default('file'),
   VIGIL_CREDENTIALS_FILE: z.string().default('/var/run/vigil/credentials.json'),
+  VIGIL_CREDENTIALS_SECRET: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Secret name (lowercase RFC 1123 subdomain)')
+    .default('vigil-agent-credential'),
+  /** After a refused registration token: how long to wait for another replica's credential to appear. */
+  VIGIL_CREDENTIALS_WAIT_MS: int(0, 600_000, 15_000),
   KUBECONFIG: z.string().optional(),
   /** 0 picks a free port (tests). */
   WEBHOOK_PORT: int(0, 65535, 8443),
@@ -64,6 +77,9 @@ const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespa
 
 export function resolveAgentConfig(env: AgentEnv, hostname: string, random: string): AgentConfig {
   const agentNamespace = env.POD_NAMESPACE ?? (existsSync(SA_NAMESPACE_FILE) ? readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() : undefined);
+  if (env.VIGIL_CREDENTIALS_STORE === 'secret' && !agentNamespace) {
+    throw new ConfigError(['POD_NAMESPACE: is required with VIGIL_CREDENTIALS_STORE=secret out of cluster (the credential Secret lives in the agent\'s namespace)']);
+  }
   const exemptNamespaces = env.VIGIL_EXEMPT_NAMESPACES ?? ['kube-system', ...(agentNamespace ? [agentNamespace] : [])];
   // One sequence per process (protocol): a restart is a new agent id, starting at sequence 1.
   const base = (env.POD_NAME ?? hostname).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100) || 'agent';

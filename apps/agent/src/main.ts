@@ -4,8 +4,8 @@ import { agentEnvSchema, resolveAgentConfig } from './agent-config';
 
 /** The in-cluster agent process: validated configuration, then the four loops and the HTTPS server. */
 async function main(): Promise<void> {
-  const env = loadConfigOrExit(() => parseEnv(agentEnvSchema, process.env));
-  const agent = await startAgent(resolveAgentConfig(env, defaultHostname(), agentIdSuffix()));
+  const config = loadConfigOrExit(() => resolveAgentConfig(parseEnv(agentEnvSchema, process.env), defaultHostname(), agentIdSuffix()));
+  const agent = await startAgent(config);
   const shutdown = () => {
     agent.stop().then(
       () => process.exit(0),

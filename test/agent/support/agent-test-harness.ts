@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { AgentHandle, startAgent } from '../../../apps/agent/src/agent-app';
 import { AgentConfig, agentEnvSchema, resolveAgentConfig } from '../../../apps/agent/src/agent-config';
-import { FakeKubeApiServer } from '../../support/fake-kube-apiserver';
+import { FakeKubeApiServer } from '../../../tools/simulated-cluster';
 
 export interface TlsFiles {
   dir: string;

@@ -1,1 +1,2 @@
-export { AgentPlatformDouble } from "./agent-platform-double";
+// Moved to tools/simulated-cluster (the agent benchmark runs it from dist/); kept so older imports still resolve.
+export { AgentPlatformDouble } from '../../../tools/simulated-cluster';

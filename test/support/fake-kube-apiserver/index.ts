@@ -1,4 +1,3 @@
-export { FakeKubeApiServer } from './fake-kube-apiserver';
-export type { FakeKubeApiServerOptions, ExpiredWatchMode, KubeObject } from './fake-kube-apiserver';
-export { podFixture } from './pod-fixture';
-export type { PodFixtureInput } from './pod-fixture';
+// Moved to tools/simulated-cluster (the demo runs it too); kept so older imports still resolve.
+export { FakeKubeApiServer, podFixture } from '../../../tools/simulated-cluster';
+export type { FakeKubeApiServerOptions, ExpiredWatchMode, KubeObject, PodFixtureInput } from '../../../tools/simulated-cluster';

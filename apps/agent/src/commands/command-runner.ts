@@ -6,7 +6,7 @@ import type { CommandResult } from './command-result';
 
 export interface CommandHandlers {
   deletePods: (command: Extract<Command, { type: 'delete-pods' }>) => Promise<CommandResult | undefined>;
-  rotateCredential: (credential: ClusterCredential) => void;
+  rotateCredential: (credential: ClusterCredential) => Promise<void>;
 }
 
 export interface CommandRunnerOptions {
@@ -66,7 +66,7 @@ export class CommandRunner {
     if (!isKnownCommand(command)) return { outcome: 'unsupported', message: `this agent does not know command "${command.type}"` };
     try {
       if (command.type === 'delete-pods') return await this.handlers.deletePods(command);
-      this.handlers.rotateCredential(command.params);
+      await this.handlers.rotateCredential(command.params);
       // The ack below is signed with the new credential: proof the agent holds it.
       return { outcome: 'succeeded', message: `now using key ${command.params.keyId}` };
     } catch (error) {

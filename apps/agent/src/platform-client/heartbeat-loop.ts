@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health/component-health';
 import { PeriodicTask } from '../health/periodic-task';
 import type { PlatformClient } from './platform-client';
+import { PlatformError } from './platform-errors';
 
 export interface HeartbeatOptions {
   agentId: string;
@@ -12,6 +13,8 @@ export interface HeartbeatOptions {
   nodeCount: () => number;
   onPolicyState: (token: string) => void;
   onCommandsPending: () => void;
+  /** A 401: the stored credential may have been rotated by another replica. */
+  onUnauthorized?: () => Promise<void>;
 }
 
 /** Drift at which signatures are near the ±300 s replay window. */
@@ -38,6 +41,9 @@ export function createHeartbeatLoop(client: PlatformClient, health: HealthRegist
         return res.nextHeartbeatSeconds * 1000;
       } catch (error) {
         failures += 1;
+        if (error instanceof PlatformError && error.status === 401 && o.onUnauthorized) {
+          await o.onUnauthorized().catch((e: unknown) => log.warn({ err: e }, 'could not re-read the stored credential'));
+        }
         // Degraded, not down: admission still answers (failure policy) and inventory buffers.
         health.set('platform-client', 'degraded', `heartbeat failed ${failures}x: ${(error as Error).message}`);
         return Math.min(o.intervalMs, 5000 * failures);

@@ -17,3 +17,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "vigil-agent.tlsSecret" -}}
 {{ include "vigil-agent.fullname" . }}-tls
 {{- end -}}
+
+{{/* The Secret every replica shares the cluster credential through (created by the agent, not by Helm). */}}
+{{- define "vigil-agent.credentialSecret" -}}
+{{- .Values.credentials.secretName | default (printf "%s-credential" (include "vigil-agent.fullname" .)) -}}
+{{- end -}}

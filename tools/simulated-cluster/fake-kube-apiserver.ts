@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeObject, KubeObjectStore, StoredEvent } from './kube-object-store';
+import { KubeObject, KubeObjectStore, StoredEvent, WriteRefusal } from './kube-object-store';
 import { apiDiscovery } from './kube-discovery';
 
 export type { KubeObject } from './kube-object-store';
@@ -30,12 +30,35 @@ interface RecordedRequest {
 
 const RESOURCES: Record<string, { group: string; version: string; kind: string }> = {
   pods: { group: '', version: 'v1', kind: 'Pod' },
+  secrets: { group: '', version: 'v1', kind: 'Secret' },
   replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet' },
+  deployments: { group: 'apps', version: 'v1', kind: 'Deployment' },
   jobs: { group: 'batch', version: 'v1', kind: 'Job' },
 };
 
 // /api/v1/pods, /api/v1/namespaces/ns/pods[/name], /apis/apps/v1/[namespaces/ns/]replicasets[/name]
-const PATH = /^\/(?:api\/v1|apis\/(apps|batch)\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs)(?:\/([^/]+))?$/;
+const PATH = /^\/(?:api\/v1|apis\/(apps|batch)\/v1)(?:\/namespaces\/([^/]+))?\/(pods|secrets|replicasets|deployments|jobs)(?:\/([^/]+))?$/;
+
+/** Bodies of create/update are small objects; the real limit is 3 MiB. */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+const isRefusal = (r: KubeObject | WriteRefusal): r is WriteRefusal => 'reason' in r && typeof r.reason === 'string' && !('metadata' in r);
+const REFUSAL_STATUS: Record<WriteRefusal['reason'], number> = { AlreadyExists: 409, Conflict: 409, NotFound: 404 };
+
+/**
+ * What the apiserver does to a Secret before storing it: `stringData` is merged
+ * into `data` (base64) and dropped, `data` must be base64, `type` defaults to Opaque.
+ */
+function normalizeSecret(object: KubeObject): KubeObject | string {
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries((object.data as Record<string, unknown>) ?? {})) {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) return `Secret in version "v1" cannot be handled as a Secret: illegal base64 data in data.${k}`;
+    data[k] = v;
+  }
+  for (const [k, v] of Object.entries((object.stringData as Record<string, unknown>) ?? {})) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  const { stringData: _dropped, ...rest } = object;
+  return { ...rest, type: (object.type as string | undefined) ?? 'Opaque', data };
+}
 
 /**
  * A kube-apiserver stand-in that behaves like the real one for what the agent
@@ -60,7 +83,9 @@ export class FakeKubeApiServer {
     const current = () => this.revision;
     this.stores = {
       pods: new KubeObjectStore('Pod', 'v1', next, current),
+      secrets: new KubeObjectStore('Secret', 'v1', next, current),
       replicasets: new KubeObjectStore('ReplicaSet', 'apps/v1', next, current),
+      deployments: new KubeObjectStore('Deployment', 'apps/v1', next, current),
       jobs: new KubeObjectStore('Job', 'batch/v1', next, current),
     };
   }
@@ -74,10 +99,20 @@ export class FakeKubeApiServer {
   get jobs(): KubeObjectStore {
     return this.stores.jobs!;
   }
+  get secrets(): KubeObjectStore {
+    return this.stores.secrets!;
+  }
+  get deployments(): KubeObjectStore {
+    return this.stores.deployments!;
+  }
 
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1 (`port` 0: a free one). */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     if (this.options.bookmarkIntervalMs) this.bookmarkTimer = setInterval(() => this.sendBookmarks(), this.options.bookmarkIntervalMs);
     return this.url;
   }
@@ -154,6 +189,20 @@ export class FakeKubeApiServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'POST' || req.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= MAX_BODY_BYTES) chunks.push(c);
+      });
+      req.on('end', () => this.route(req, res, size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
+      return;
+    }
+    this.route(req, res, undefined);
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, body: Buffer | null | undefined): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams.entries());
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
@@ -173,6 +222,16 @@ export class FakeKubeApiServer {
         const obj = store.get(namespace, decodeURIComponent(name));
         return obj ? this.json(res, 200, obj) : this.status(res, 404, 'NotFound', `${resource} "${name}" not found`);
       }
+      if ((name === undefined && req.method === 'POST') || (name !== undefined && req.method === 'PUT')) {
+        if (namespace === undefined) return this.status(res, 405, 'MethodNotAllowed', `${req.method} needs a namespaced path`);
+        // The fake speaks JSON only; the real apiserver answers 415 for a media type it does not serve.
+        // (kubectl's typed generators such as `create secret generic` send protobuf; `create -f` sends JSON.)
+        const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim();
+        if (type !== 'application/json') {
+          return this.status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
+        }
+        return this.write(res, store, resource!, namespace, name === undefined ? undefined : decodeURIComponent(name), body);
+      }
       if (name !== undefined && req.method === 'DELETE') {
         req.resume();
         const gone = store.delete(namespace, decodeURIComponent(name));
@@ -182,6 +241,50 @@ export class FakeKubeApiServer {
     } catch (error) {
       this.status(res, 500, 'InternalError', String(error));
     }
+  }
+
+  /** POST (create) or PUT (update) of one object, validated as the apiserver validates it. */
+  private write(res: ServerResponse, store: KubeObjectStore, resource: string, namespace: string, pathName: string | undefined, raw: Buffer | null | undefined): void {
+    if (!raw) return this.status(res, 413, 'RequestEntityTooLarge', 'Request entity too large');
+    let object: KubeObject;
+    try {
+      object = JSON.parse(raw.toString('utf8')) as KubeObject;
+    } catch {
+      return this.status(res, 400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json`);
+    }
+    if (!object || typeof object !== 'object' || typeof object.metadata !== 'object' || object.metadata === null) {
+      return this.status(res, 422, 'Invalid', `${store.kind} is invalid: metadata.name: Required value: name or generateName is required`);
+    }
+    if (object.kind !== undefined && object.kind !== store.kind) return this.status(res, 400, 'BadRequest', `the kind "${String(object.kind)}" does not match ${store.kind}`);
+    if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
+      return this.status(res, 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (pathName !== undefined && object.metadata.name !== pathName) {
+      return this.status(res, 400, 'BadRequest', 'the name of the object does not match the name on the URL');
+    }
+    if (typeof object.metadata.name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(object.metadata.name)) {
+      return this.status(res, 422, 'Invalid', `${store.kind} is invalid: metadata.name: Invalid value: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
+    }
+    let candidate: KubeObject = { ...object, metadata: { ...object.metadata, namespace } };
+    if (store.kind === 'Secret') {
+      const normalized = normalizeSecret(candidate);
+      if (typeof normalized === 'string') return this.status(res, 400, 'BadRequest', normalized);
+      candidate = normalized;
+    }
+    const result = pathName === undefined ? store.create(candidate, resource) : store.update(candidate, resource);
+    if (isRefusal(result)) {
+      return this.json(res, REFUSAL_STATUS[result.reason], {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: result.message,
+        reason: result.reason,
+        details: { name: object.metadata.name, kind: resource },
+        code: REFUSAL_STATUS[result.reason],
+      });
+    }
+    this.json(res, pathName === undefined ? 201 : 200, result);
   }
 
   private list(res: ServerResponse, store: KubeObjectStore, namespace: string | undefined, query: Record<string, string>): void {

@@ -17,6 +17,9 @@ export interface KubeObject {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** Why a create or update was refused, as the apiserver's Status names it. */
+export type WriteRefusal = { reason: 'AlreadyExists' | 'NotFound' | 'Conflict'; message: string };
+
 export interface StoredEvent {
   resourceVersion: number;
   type: WatchEventType;
@@ -74,6 +77,36 @@ export class KubeObjectStore {
     this.objects.set(key, stored);
     this.emit({ resourceVersion: rv, type: existing ? 'MODIFIED' : 'ADDED', object: stored });
     return structuredClone(stored);
+  }
+
+  /**
+   * POST semantics: the store's create is atomic, so of two concurrent creates of
+   * one name exactly one wins and the other gets AlreadyExists (409).
+   */
+  create(object: KubeObject, resource: string): KubeObject | WriteRefusal {
+    if (this.objects.has(this.key(object.metadata.namespace, object.metadata.name))) {
+      return { reason: 'AlreadyExists', message: `${resource} "${object.metadata.name}" already exists` };
+    }
+    const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ts, ...metadata } = object.metadata;
+    return this.upsert({ ...object, metadata: metadata as KubeObject['metadata'] });
+  }
+
+  /**
+   * PUT semantics: a body carrying metadata.resourceVersion is a compare-and-swap
+   * (409 Conflict when the object changed since); without one the update is
+   * unconditional. No create-on-update (404), as for the built-in resources.
+   */
+  update(object: KubeObject, resource: string): KubeObject | WriteRefusal {
+    const existing = this.get(object.metadata.namespace, object.metadata.name);
+    if (!existing) return { reason: 'NotFound', message: `${resource} "${object.metadata.name}" not found` };
+    const expected = object.metadata.resourceVersion;
+    if (expected && expected !== existing.metadata.resourceVersion) {
+      return {
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on ${resource} "${object.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      };
+    }
+    return this.upsert({ ...object, metadata: { ...object.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp } });
   }
 
   delete(namespace: string | undefined, name: string): KubeObject | undefined {

@@ -1,5 +1,5 @@
 // Legacy (non-aggregated) discovery documents: enough for kubectl to map
-// "pods"/"replicasets"/"jobs" to their paths when pointed at the fake.
+// every served resource to its path when pointed at the fake.
 
 interface ResourceMeta {
   group: string;
@@ -14,7 +14,7 @@ function resourceList(groupVersion: string, resources: Record<string, ResourceMe
     groupVersion,
     resources: Object.entries(resources)
       .filter(([, m]) => m.group === group)
-      .map(([name, m]) => ({ name, singularName: m.kind.toLowerCase(), namespaced: true, kind: m.kind, verbs: ['delete', 'get', 'list', 'watch'] })),
+      .map(([name, m]) => ({ name, singularName: m.kind.toLowerCase(), namespaced: true, kind: m.kind, verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'] })),
   };
 }
 

@@ -25,7 +25,8 @@ import {
  * It verifies every signature with `verifyRequest` and every body with the
  * protocol validators, records what it receives, and answers per the protocol.
  * Agent tests talk to it only through its base URL, so the real API can be
- * swapped in by pointing VIGIL_API_URL elsewhere.
+ * swapped in by pointing VIGIL_API_URL elsewhere. It lives in tools/ (compiled
+ * into dist/) because the agent admission benchmark runs it from the build.
  */
 export class AgentPlatformDouble {
   readonly registrationToken = `reg-${generateCredentialSecret()}`;
