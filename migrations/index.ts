@@ -3,6 +3,14 @@ import { ClustersAndInventory1795812000000 } from './1795812000000-ClustersAndIn
 import { PoliciesAndAdmission1795815000000 } from './1795815000000-PoliciesAndAdmission';
 import { SupplyChain1795816000000 } from './1795816000000-SupplyChain';
 import { EventsAndSubscriptions1795817000000 } from './1795817000000-EventsAndSubscriptions';
+import { InventoryQueryPaths1795820000000 } from './1795820000000-InventoryQueryPaths';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
-export const allMigrations = [IamSpine1795809000000, ClustersAndInventory1795812000000, PoliciesAndAdmission1795815000000, SupplyChain1795816000000, EventsAndSubscriptions1795817000000];
+export const allMigrations = [
+  IamSpine1795809000000,
+  ClustersAndInventory1795812000000,
+  PoliciesAndAdmission1795815000000,
+  SupplyChain1795816000000,
+  EventsAndSubscriptions1795817000000,
+  InventoryQueryPaths1795820000000,
+];

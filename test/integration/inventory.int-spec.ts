@@ -185,6 +185,9 @@ describe('inventory ingest and history', () => {
   it("keeps each org's inventory to itself", async () => {
     expect(await containers('running=all', other.owner.token)).toEqual([]);
     expect(await containers(`clusterId=${clusterId}&running=all`, other.owner.token)).toEqual([]);
+    // "What ran at T" bypasses RLS for its index (a SECURITY DEFINER function): it must filter by org itself.
+    expect((await containers(`at=${encodeURIComponent(T(50))}`)).length).toBeGreaterThan(0);
+    expect(await containers(`at=${encodeURIComponent(T(50))}`, other.owner.token)).toEqual([]);
     expect((await api.request('GET', `/v1/clusters/${clusterId}`, { token: other.owner.token })).status).toBe(404);
     // A viewer of a sibling group sees nothing of clusters in another subtree.
     const team = await api.request('POST', '/v1/groups', { token: acme.owner.token, body: { parentId: acme.rootGroupId, name: 'team' } });

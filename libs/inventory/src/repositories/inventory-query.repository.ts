@@ -22,6 +22,7 @@ export class InventoryQueryRepository {
   constructor(private readonly database: Database) {}
 
   containers(orgId: string, q: ContainerQuery): Promise<ObservationEntity[]> {
+    if (q.when instanceof Date) return this.activeAt(orgId, q.when, q);
     return this.database.forOrg(orgId, (m) => {
       const b = m.createQueryBuilder(ObservationEntity, 'o').where('o.org_id = :orgId', { orgId });
       if (q.clusterIds) b.andWhere('o.cluster_id = ANY(:clusterIds::uuid[])', { clusterIds: q.clusterIds });
@@ -32,10 +33,27 @@ export class InventoryQueryRepository {
       if (q.imageRef) b.andWhere('o.image_ref = :imageRef', { imageRef: q.imageRef });
       if (q.when === 'now') b.andWhere('o.running');
       else if (q.when === 'ended') b.andWhere('NOT o.running');
-      else if (q.when instanceof Date) b.andWhere('o.active_during @> :at::timestamptz', { at: q.when });
       if (q.afterId) b.andWhere('o.id > :afterId', { afterId: q.afterId });
       return b.orderBy('o.id', 'ASC').limit(q.limit + 1).getMany();
     });
+  }
+
+  /** "What ran at T": a GiST probe first, then paging over only what was active then. */
+  private async activeAt(orgId: string, at: Date, q: ContainerQuery): Promise<ObservationEntity[]> {
+    const rows: Record<string, unknown>[] = await this.database.forOrg(orgId, (m) =>
+      m.query('SELECT * FROM vigil_observations_active_at($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        at,
+        q.clusterIds,
+        q.namespace ?? null,
+        q.workloadKind ?? null,
+        q.workloadName ?? null,
+        q.imageDigest ?? null,
+        q.imageRef ?? null,
+        q.afterId,
+        q.limit + 1,
+      ]),
+    );
+    return rows.map(toObservation);
   }
 
   async usage(orgId: string, clusterId: string): Promise<{ runningPods: number; runningContainers: number; runningImages: number }> {
@@ -61,4 +79,26 @@ export class InventoryQueryRepository {
     );
     return affected;
   }
+}
+
+function toObservation(r: Record<string, unknown>): ObservationEntity {
+  return Object.assign(new ObservationEntity(), {
+    id: String(r.id),
+    orgId: r.org_id,
+    clusterId: r.cluster_id,
+    podUid: r.pod_uid,
+    namespace: r.namespace,
+    podName: r.pod_name,
+    workloadKind: r.workload_kind,
+    workloadName: r.workload_name,
+    node: r.node,
+    containerName: r.container_name,
+    containerType: r.container_type,
+    imageRef: r.image_ref,
+    imageDigest: r.image_digest,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    running: r.running,
+    seenInSnapshot: r.seen_in_snapshot,
+  });
 }
