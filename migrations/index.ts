@@ -3,6 +3,8 @@ import { ClustersAndInventory1795812000000 } from './1795812000000-ClustersAndIn
 import { PoliciesAndAdmission1795815000000 } from './1795815000000-PoliciesAndAdmission';
 import { SupplyChain1795816000000 } from './1795816000000-SupplyChain';
 import { EventsAndSubscriptions1795817000000 } from './1795817000000-EventsAndSubscriptions';
+import { ContinuousVerification1795818000000 } from './1795818000000-ContinuousVerification';
+import { RegistryCredentials1795819000000 } from './1795819000000-RegistryCredentials';
 import { InventoryQueryPaths1795820000000 } from './1795820000000-InventoryQueryPaths';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
@@ -12,5 +14,7 @@ export const allMigrations = [
   PoliciesAndAdmission1795815000000,
   SupplyChain1795816000000,
   EventsAndSubscriptions1795817000000,
+  ContinuousVerification1795818000000,
+  RegistryCredentials1795819000000,
   InventoryQueryPaths1795820000000,
 ];

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AdvisoriesModule, advisoryEntities } from '@vigil/advisories';
 import { AuditModule, auditEntities } from '@vigil/audit';
 import { ClustersModule, clusterEntities } from '@vigil/clusters';
+import { ContinuousVerificationModule } from '@vigil/continuous-verification';
 import { EventsModule, eventEntities } from '@vigil/events';
 import { IamModule, iamEntities } from '@vigil/iam';
 import { ImagesModule, imageEntities } from '@vigil/images';
@@ -15,9 +16,10 @@ import { HttpExceptionFilter } from '@vigil/shared/errors';
 import { loggerParams } from '@vigil/shared/logging';
 import { ObservabilityModule } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
+import { RegistriesModule, registryEntities } from '@vigil/registries';
 import { VerificationModule, verificationEntities } from '@vigil/verification';
 
-export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities, ...policyEntities, ...verificationEntities, ...advisoryEntities, ...imageEntities];
+export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities, ...policyEntities, ...verificationEntities, ...advisoryEntities, ...imageEntities, ...registryEntities];
 
 export interface ApiModuleOptions {
   /** BullMQ key prefix; tests isolate files by it. */
@@ -42,9 +44,11 @@ export class ApiModule {
         ClustersModule,
         InventoryModule,
         PoliciesModule,
+        ContinuousVerificationModule,
         VerificationModule,
         AdvisoriesModule,
         ImagesModule,
+        RegistriesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

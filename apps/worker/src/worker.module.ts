@@ -5,6 +5,8 @@ import { clusterEntities } from '@vigil/clusters';
 import { EventsCoreModule, eventEntities } from '@vigil/events';
 import { iamEntities } from '@vigil/iam';
 import { inventoryEntities } from '@vigil/inventory';
+import { policyEntities } from '@vigil/policies';
+import { registryEntities, RegistryCredentialsCoreModule } from '@vigil/registries';
 import { ConfigModule, PlatformConfig } from '@vigil/shared/config';
 import { DatabaseModule } from '@vigil/shared/database';
 import { loggerParams } from '@vigil/shared/logging';
@@ -12,6 +14,7 @@ import { MetricsRegistry } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { VerificationWorkersModule } from './verification/verification.module';
 
 /** BullMQ processors only; no public HTTP beyond the health server in main.ts. */
 @Module({})
@@ -22,11 +25,13 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config.env.LOG_LEVEL)),
-        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities], applicationName: 'vigil-worker' }),
+        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities, ...policyEntities, ...registryEntities], applicationName: 'vigil-worker' }),
         QueueModule.forRoot({ redisUrl: config.env.REDIS_URL, prefix: options.queuePrefix }),
         EventsCoreModule,
+        RegistryCredentialsCoreModule,
         HousekeepingModule,
         DeliveryModule,
+        VerificationWorkersModule,
       ],
       providers: [MetricsRegistry],
       exports: [MetricsRegistry],

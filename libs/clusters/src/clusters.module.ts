@@ -3,6 +3,7 @@ import { AgentAuthGuard } from './agent-auth/agent-auth.guard';
 import { AgentController } from './controllers/agent.controller';
 import { ClustersController } from './controllers/clusters.controller';
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from './repositories';
+import { AgentCommandQueue } from './services/agent-command-queue.service';
 import { AgentSessionService } from './services/agent-session.service';
 import { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 import { ClusterService } from './services/cluster.service';
@@ -11,7 +12,7 @@ import { ClusterService } from './services/cluster.service';
 @Global()
 @Module({
   controllers: [ClustersController, AgentController],
-  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, ClusterService, AgentSessionService, AgentAuthGuard, ClusterLifecycleEvents],
-  exports: [AgentAuthGuard, AgentCredentialRepository, ClusterRepository],
+  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, AgentCommandQueue, ClusterService, AgentSessionService, AgentAuthGuard, ClusterLifecycleEvents],
+  exports: [AgentAuthGuard, AgentCredentialRepository, ClusterRepository, AgentCommandQueue],
 })
 export class ClustersModule {}

@@ -7,4 +7,5 @@ export { AgentBodyPipe } from './agent-auth/agent-body.pipe';
 export { CLUSTER_USAGE } from './cluster-usage';
 export { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 export type { ClusterUsage, ClusterUsageProvider } from './cluster-usage';
-export { AgentCredentialRepository, ClusterRepository } from './repositories';
+export { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from './repositories';
+export { AgentCommandQueue, DELETE_PODS_TTL_MS } from './services/agent-command-queue.service';

@@ -2,3 +2,4 @@ export { InventoryModule } from './inventory.module';
 export { inventoryEntities } from './entities';
 export { InventoryQueryRepository } from './repositories/inventory-query.repository';
 export { foldBatch } from './services/batch-folding';
+export { INVENTORY_CHANGE_LISTENER, type InventoryChange, type InventoryChangeListener } from './services/inventory-change.listener';

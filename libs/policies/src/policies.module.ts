@@ -1,18 +1,19 @@
 import { Global, Module } from '@nestjs/common';
 import { PoliciesController } from './controllers/policies.controller';
-import { EffectivePolicyRepository, PolicyRepository } from './repositories';
-import { EffectivePoliciesService } from './services/effective-policies.service';
+import { EffectivePoliciesModule } from './effective-policies.module';
+import { PolicyRepository } from './repositories';
 import { PolicyService } from './services/policy.service';
 
 /**
  * Policies and their revisions. Exports one facade, EffectivePoliciesService
  * (the compiled policies and policy state token of a cluster), used by
- * admission and by agent heartbeats.
+ * admission, agent heartbeats and continuous verification.
  */
 @Global()
 @Module({
+  imports: [EffectivePoliciesModule],
   controllers: [PoliciesController],
-  providers: [PolicyRepository, EffectivePolicyRepository, PolicyService, EffectivePoliciesService],
-  exports: [EffectivePoliciesService],
+  providers: [PolicyRepository, PolicyService],
+  exports: [EffectivePoliciesModule],
 })
 export class PoliciesModule {}

@@ -16,6 +16,7 @@ export {
   type ResourceMatcher,
   type LabelSelectorRequirement,
   type VulnerabilityRule,
+  type PolicyAction,
   type PolicyDiagnostic,
   type SourcePosition,
   type PolicyMode,

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AdmissionService } from './admission/admission.service';
 import { AdmissionController } from './controllers/admission.controller';
-import { ImageFactsService } from './facts/image-facts.service';
-import { OrgRegistryPool } from './registry/org-registry.pool';
-import { AdmissionDecisionRepository, VerifiedFactsRepository } from './repositories';
+import { VerificationFactsModule } from './verification-facts.module';
+import { AdmissionDecisionRepository } from './repositories';
 
 /**
  * Admission decisions: per-org registry access, the cosign verification
@@ -11,8 +10,9 @@ import { AdmissionDecisionRepository, VerifiedFactsRepository } from './reposito
  * effective policies, and the decision log.
  */
 @Module({
+  imports: [VerificationFactsModule],
   controllers: [AdmissionController],
-  providers: [OrgRegistryPool, VerifiedFactsRepository, AdmissionDecisionRepository, ImageFactsService, AdmissionService],
-  exports: [ImageFactsService],
+  providers: [AdmissionDecisionRepository, AdmissionService],
+  exports: [VerificationFactsModule],
 })
 export class VerificationModule {}

@@ -68,9 +68,9 @@ export class ImageSbomService {
     }
     const { registry, repository } = parseImageReference(ref);
     const location = { registry, repository };
-    const attached = await this.registry.attachedSbom(location, digest);
+    const attached = await this.registry.attachedSbom(orgId, location, digest);
     if (attached) return this.storeDocument(orgId, digest, attached, 'attachment');
-    const catalog = await this.registry.catalog(location, digest);
+    const catalog = await this.registry.catalog(orgId, location, digest);
     return this.storeCatalog(digest, catalog);
   }
 

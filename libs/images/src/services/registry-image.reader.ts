@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ContentCache, cosignTag, NotFoundError, type RepositoryLocation, RegistryClient, registryOptionsFromConfig, selectPlatformManifest } from '@vigil/oci';
+import { OrgRegistryCredentials } from '@vigil/registries';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 import { catalogImageLayers, CatalogError, DEFAULT_SBOM_LIMITS, type ImageCatalog, type LayerCatalogLimits, type LayerSource } from '@vigil/supply-chain';
 
@@ -22,23 +23,31 @@ export type ImageLocation = RepositoryLocation;
 /**
  * Reads what the images context needs from registries: an SBOM attached to a
  * digest (cosign's `sha256-<hex>.sbom` tag) and the layers of the image itself,
- * fed one at a time into the cataloger. Anonymous pulls for now (per-org
- * registry credentials do not exist yet).
+ * fed one at a time into the cataloger, logged in with the org's registry
+ * credentials when it has some.
  */
 @Injectable()
 export class RegistryImageReader {
   private readonly limits: RegistryReadLimits = DEFAULT_REGISTRY_READ_LIMITS;
 
-  constructor(@Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig) {}
+  constructor(
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    @Optional() private readonly logins?: OrgRegistryCredentials,
+  ) {}
 
-  private client(): RegistryClient {
+  private client(orgId: string): RegistryClient {
     // Small cache: layer blobs must not pile up in memory (they are read once).
-    return new RegistryClient({ ...registryOptionsFromConfig(this.config.env), cache: new ContentCache(64, 8 * 1024 * 1024), timeoutMs: 60_000 });
+    return new RegistryClient({
+      ...registryOptionsFromConfig(this.config.env),
+      credentials: this.logins?.providerFor(orgId),
+      cache: new ContentCache(64, 8 * 1024 * 1024),
+      timeoutMs: 60_000,
+    });
   }
 
   /** The attached SBOM's bytes, or null when the digest has none. */
-  async attachedSbom(location: ImageLocation, digest: string): Promise<Buffer | null> {
-    const client = this.client();
+  async attachedSbom(orgId: string, location: ImageLocation, digest: string): Promise<Buffer | null> {
+    const client = this.client(orgId);
     try {
       let manifest;
       try {
@@ -56,8 +65,8 @@ export class RegistryImageReader {
   }
 
   /** Catalogs the image's installed packages from its layers (linux/amd64 of an index). */
-  async catalog(location: ImageLocation, digest: string): Promise<ImageCatalog> {
-    const client = this.client();
+  async catalog(orgId: string, location: ImageLocation, digest: string): Promise<ImageCatalog> {
+    const client = this.client(orgId);
     try {
       let manifest = await client.getManifest(location, digest);
       if (manifest.parsed.kind === 'index') {

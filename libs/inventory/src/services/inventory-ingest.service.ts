@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { InventoryBatch, InventoryResponse } from '@vigil/agent-protocol';
 import { Database } from '@vigil/shared/database';
 import { InventoryIngestRepository } from '../repositories/inventory-ingest.repository';
 import { foldBatch } from './batch-folding';
+import { INVENTORY_CHANGE_LISTENER, type InventoryChangeListener } from './inventory-change.listener';
 
 export interface AgentIdentity {
   orgId: string;
@@ -19,6 +20,7 @@ export class InventoryIngestService {
   constructor(
     private readonly database: Database,
     private readonly ingest: InventoryIngestRepository,
+    @Optional() @Inject(INVENTORY_CHANGE_LISTENER) private readonly listener?: InventoryChangeListener,
   ) {}
 
   apply(agent: AgentIdentity, batch: InventoryBatch): Promise<InventoryResponse> {
@@ -54,6 +56,13 @@ export class InventoryIngestService {
         snapshotId = null;
         snapshotStartedAt = null;
         snapshotRequested = batch.sequence !== state.lastSequence + 1;
+      }
+      const listener = this.listener;
+      if (listener) {
+        const runningDigests = [...new Set(folded.rows.filter((r) => r.running).map((r) => r.imageDigest))];
+        const mayHaveStopped = snapshotFinished || folded.deletedPods.length > 0 || folded.listedPods.length > 0 || folded.rows.some((r) => !r.running);
+        // New digests get verified, stopped ones resolve their violations; after commit, so ingest never waits on it.
+        await this.database.afterCommit(() => listener.inventoryChanged({ orgId, clusterId, runningDigests, mayHaveStopped }));
       }
       await this.ingest.saveAgentState(m, orgId, clusterId, batch.agentId, {
         lastSequence: batch.sequence,

@@ -42,6 +42,14 @@ export class EffectivePoliciesService {
     return { noMatch: state.noMatch, token: policyStateToken(state.noMatch, state.revisions), policies };
   }
 
+  /** One revision compiled (from the cache when it is there); null when it does not exist. */
+  async revisionPolicy(orgId: string, policyId: string, revision: number): Promise<CompiledPolicy | null> {
+    const hit = this.compiled.get(policyId, revision);
+    if (hit) return hit;
+    const [stored] = await this.effective.documents(orgId, [{ policyId, revision }]);
+    return stored ? this.compiled.compile(stored) : null;
+  }
+
   /** The policy state token alone (heartbeats). */
   async tokenFor(orgId: string, clusterId: string): Promise<string | null> {
     const state = await this.effective.forCluster(orgId, clusterId);

@@ -1,12 +1,14 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditService } from '@vigil/audit';
+import { EVENT_TYPES, EventPublisher, orgSource } from '@vigil/events';
 import { actorOf, AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { Database, PageRequest, toPage } from '@vigil/shared/database';
 import { CreatePolicyDto } from '../dtos/create-policy.dto';
 import { UpdatePolicyDto } from '../dtos/update-policy.dto';
 import type { PolicyEntity } from '../entities';
 import { NewRevision, PolicyRepository } from '../repositories';
+import { POLICY_CHANGE_LISTENER, type PolicyChangeListener } from '../hooks/policy-change.listener';
 import { unifiedDiff } from '../diff/unified-diff';
 import { readPolicyDocument, type ReadDocument } from './policy-document.reader';
 import { policyView, revisionView } from './policy-views';
@@ -22,6 +24,8 @@ export class PolicyService {
     private readonly policies: PolicyRepository,
     private readonly audit: AuditService,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
+    private readonly publisher: EventPublisher,
+    @Optional() @Inject(POLICY_CHANGE_LISTENER) private readonly listener?: PolicyChangeListener,
   ) {}
 
   async create(caller: Caller, dto: CreatePolicyDto) {
@@ -38,6 +42,7 @@ export class PolicyService {
         objectId: id,
         details: { name: read.policy.name, groupId: dto.groupId, revision: 1 },
       });
+      await this.changed(caller, orgId, EVENT_TYPES.policyCreated, { id, name: read.policy.name, groupId: dto.groupId, revision: 1, mode: read.policy.mode });
       return { id, name: read.policy.name, revision: 1, groupId: dto.groupId };
     });
   }
@@ -62,6 +67,7 @@ export class PolicyService {
         objectId: id,
         details: { name: read.policy.name, groupId, revision, ...(read.policy.name !== current.name ? { previousName: current.name } : {}) },
       });
+      await this.changed(caller, orgId, EVENT_TYPES.policyUpdated, { id, name: read.policy.name, groupId, revision, mode: read.policy.mode });
       return { id, name: read.policy.name, revision, groupId };
     });
   }
@@ -76,6 +82,7 @@ export class PolicyService {
         objectId: id,
         details: { name: policy.name, groupId: policy.groupId, revision: policy.currentRevision },
       });
+      await this.changed(caller, policy.orgId, EVENT_TYPES.policyDeleted, { id, name: policy.name, groupId: policy.groupId, revision: policy.currentRevision, mode: null }, true);
     });
   }
 
@@ -128,6 +135,29 @@ export class PolicyService {
     };
   }
 
+  /**
+   * In the change's transaction: the control-plane event (one per revision,
+   * its id derived from the revision so a replay cannot emit it twice) and the
+   * continuous-verification trigger.
+   */
+  private async changed(
+    caller: Caller,
+    orgId: string,
+    type: string,
+    policy: { id: string; name: string; groupId: string; revision: number; mode: string | null },
+    retired = false,
+  ): Promise<void> {
+    await this.publisher.publish(orgId, {
+      id: stableUuid(`${type}|${orgId}|${policy.id}|${policy.revision}`),
+      type,
+      groupId: policy.groupId,
+      source: orgSource(orgId),
+      subject: policy.id,
+      data: { policyId: policy.id, name: policy.name, groupId: policy.groupId, revision: policy.revision, mode: policy.mode, actor: actorOf(caller) },
+    });
+    await this.listener?.policyChanged({ orgId, policyId: policy.id, revision: retired ? null : policy.revision });
+  }
+
   private revisionRow(caller: Caller, orgId: string, policyId: string, revision: number, groupId: string, read: ReadDocument): NewRevision {
     const actor = actorOf(caller);
     return {
@@ -168,4 +198,13 @@ export class PolicyService {
     if (!found) throw new NotFoundException(`policy ${policy.id} has no revision ${revision}`);
     return found;
   }
+}
+
+/** A UUID (version 5 layout) derived from a name: the same change always gets the same event id. */
+function stableUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -92,6 +92,15 @@ export interface VulnerabilityRule {
   readonly fixedOnly: boolean;
 }
 
+/**
+ * A response action the platform takes when a running image violates the
+ * policy (Vigil ImagePolicy `spec.actions[]`). `deletePods`: delete the pods
+ * of the violating workload through the cluster agent's command channel.
+ */
+export interface PolicyAction {
+  readonly type: 'deletePods';
+}
+
 /** A validated, normalised policy: compile once, evaluate many times. */
 export interface CompiledPolicy {
   readonly apiVersion: PolicyApiVersion;
@@ -105,4 +114,6 @@ export interface CompiledPolicy {
   readonly policy?: CompiledCelProgram;
   readonly match: readonly ResourceMatcher[];
   readonly vulnerabilities?: VulnerabilityRule;
+  /** Response actions (empty unless the document names some). */
+  readonly actions?: readonly PolicyAction[];
 }

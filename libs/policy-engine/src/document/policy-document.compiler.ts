@@ -7,6 +7,7 @@ import {
   type CompiledAuthority,
   type CompiledPolicy,
   type HashAlgorithm,
+  type PolicyAction,
   type LabelSelectorRequirement,
   type PolicyApiVersion,
   type ResourceMatcher,
@@ -66,6 +67,7 @@ export function compilePolicyValue(document: unknown): CompileOutcome {
   const authorities = compileAuthorities(spec, add);
   const policy = compileSpecPolicy(spec, add);
   const vulnerabilities = compileVulnerabilityRule(spec);
+  const actions = compileActions(root, spec, add);
   const rawAuthorities = spec['authorities'];
   if (!Array.isArray(rawAuthorities) || rawAuthorities.length === 0) {
     // Vigil documents may rely on spec.policy / spec.vulnerabilities alone; CIPs always name an authority.
@@ -88,8 +90,27 @@ export function compilePolicyValue(document: unknown): CompileOutcome {
       ...(policy ? { policy } : {}),
       match: arr(spec['match']).map((m) => compileMatcher(obj(m) ?? {})),
       ...(vulnerabilities ? { vulnerabilities } : {}),
+      ...(actions.length > 0 ? { actions } : {}),
     },
   };
+}
+
+/** Response actions are a Vigil extension: a ClusterImagePolicy stays exactly as policy-controller reads it. */
+function compileActions(root: Obj, spec: Obj, add: Add): PolicyAction[] {
+  const raw = spec['actions'];
+  if (raw === undefined) return [];
+  if (root['kind'] !== 'ImagePolicy') {
+    add(['spec', 'actions'], 'response actions are only available in Vigil ImagePolicy documents (apiVersion vigil.dev/v1)');
+    return [];
+  }
+  const out: PolicyAction[] = [];
+  arr(raw).forEach((item, i) => {
+    const type = obj(item)?.['type'];
+    if (type !== 'deletePods') return; // schema reports it
+    if (out.some((a) => a.type === type)) add(['spec', 'actions', i, 'type'], `duplicate action "${type}"`);
+    else out.push({ type });
+  });
+  return out;
 }
 
 type Add = (path: PathSegment[], message: string) => void;

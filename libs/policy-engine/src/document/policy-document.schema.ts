@@ -94,6 +94,12 @@ export const POLICY_DOCUMENT_SCHEMA = {
           },
         },
         mode: { type: 'string', enum: ['enforce', 'warn'] },
+        // Vigil only: what the platform does when a running image violates the policy.
+        actions: {
+          type: 'array',
+          maxItems: 4,
+          items: { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { type: 'string', enum: ['deletePods'] } } },
+        },
         match: {
           type: 'array',
           items: {
@@ -176,6 +182,8 @@ function toProblem(error: ErrorObject): SchemaProblem {
       return { path, message: `must be one of: ${(params['allowedValues'] as unknown[]).join(', ')}` };
     case 'minItems':
       return { path, message: `must have at least ${String(params['limit'])} item(s)` };
+    case 'maxItems':
+      return { path, message: `must have at most ${String(params['limit'])} item(s)` };
     case 'minLength':
       return { path, message: 'must not be empty' };
     case 'maxLength':

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 
 /**
@@ -8,6 +9,8 @@ export const QUEUE_NAMES = {
   housekeeping: 'housekeeping',
   deliver: 'deliver',
   deliverySweep: 'delivery-sweep',
+  verify: 'verify',
+  reverifySweep: 'reverify-sweep',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -46,3 +49,55 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 3600, count: 1000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
+
+/**
+ * Continuous verification. `verification_targets.due_at` in Postgres says what
+ * is outstanding; these jobs are the fast path, and the reverify sweep re-adds
+ * (under the same ids) whatever is still due after a crash or a Redis flush.
+ */
+export interface VerifyJobs {
+  /** One org × cluster × digests (at most VERIFY_MAX_DIGESTS): re-evaluate those still due. */
+  'verify.images': VerifyImagesJob;
+  /** Fan out one policy change: mark the running images its globs match (old or new) as due. */
+  'verify.policy': VerifyPolicyJob;
+}
+
+export interface VerifyImagesJob {
+  orgId: string;
+  clusterId: string;
+  digests: string[];
+}
+
+export interface VerifyPolicyJob {
+  orgId: string;
+  /** A `policy_verification_changes` row. */
+  changeId: string;
+}
+
+export interface ReverifySweepJobs {
+  /** Scheduled: starts due org sweeps, re-adds due verifications and unprocessed policy changes. */
+  'reverify.tick': Record<string, never>;
+}
+
+/** Digests per verify job: one transaction each, bounded so a retry redoes little. */
+export const VERIFY_MAX_DIGESTS = 200;
+
+/**
+ * Verify jobs leave Redis when done (the target rows are the record); failed
+ * ones stay a day so their id keeps the sweep from re-adding them at once (the
+ * failure is recorded on the targets, which are retried later).
+ */
+export const VERIFY_JOB_OPTIONS: JobsOptions = {
+  attempts: 4,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 24 * 3600, count: 5000 },
+};
+
+export function verifyImagesJobId(job: VerifyImagesJob, dueAtMs: number): string {
+  return `vi-${job.clusterId}-${createHash('sha1').update(`${dueAtMs}\n${job.digests.join('\n')}`).digest('hex')}`;
+}
+
+export function verifyPolicyJobId(job: VerifyPolicyJob): string {
+  return `vp-${job.changeId}`;
+}

@@ -1,4 +1,5 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { OrgRegistryCredentials } from '@vigil/registries';
 import { CosignVerifier, RegistryClient, registryOptionsFromConfig } from '@vigil/oci';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 
@@ -14,15 +15,18 @@ interface OrgRegistry {
 /**
  * One registry client (and so one digest-keyed content cache and one token
  * cache) per org: a private manifest fetched with one tenant's credentials
- * must never be served to another. Per-org registry credentials (stored
- * encrypted) are a later step; until then clients read anonymously.
+ * must never be served to another. Each client logs in with its org's
+ * registry credentials (libs/registries) when a registry asks.
  */
 @Injectable()
 export class OrgRegistryPool implements OnModuleDestroy {
   private readonly byOrg = new Map<string, OrgRegistry>();
   private readonly options: ReturnType<typeof registryOptionsFromConfig>;
 
-  constructor(@Inject(PLATFORM_CONFIG) config: PlatformConfig) {
+  constructor(
+    @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    @Optional() private readonly logins?: OrgRegistryCredentials,
+  ) {
     this.options = registryOptionsFromConfig(config.env);
   }
 
@@ -33,7 +37,7 @@ export class OrgRegistryPool implements OnModuleDestroy {
       this.byOrg.set(orgId, found);
       return found;
     }
-    const client = new RegistryClient({ ...this.options, timeoutMs: REGISTRY_ATTEMPT_TIMEOUT_MS, retry: { retries: 1, maxDelayMs: 1_000 }, userAgent: 'vigil-admission/1' });
+    const client = new RegistryClient({ ...this.options, credentials: this.logins?.providerFor(orgId), timeoutMs: REGISTRY_ATTEMPT_TIMEOUT_MS, retry: { retries: 1, maxDelayMs: 1_000 }, userAgent: 'vigil-admission/1' });
     const created = { client, verifier: new CosignVerifier(client) };
     this.byOrg.set(orgId, created);
     while (this.byOrg.size > MAX_ORGS) {

@@ -1,0 +1,33 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { PolicyFanoutService, VerifyService, type VerifyOutcome } from '@vigil/continuous-verification';
+import { QUEUE_NAMES, type VerifyImagesJob, type VerifyPolicyJob } from '@vigil/shared/queue';
+
+export const VERIFY_CONCURRENCY = 4;
+
+/**
+ * Verify jobs: a chunk of one cluster's due digests, or one policy change's
+ * fan-out. Each is one transaction; a job out of attempts leaves its
+ * failure on the targets (GET /v1/verification/failures), which the sweep
+ * retries later with backoff.
+ */
+@Processor(QUEUE_NAMES.verify, { concurrency: VERIFY_CONCURRENCY })
+export class VerifyProcessor extends WorkerHost {
+  constructor(
+    private readonly verify: VerifyService,
+    private readonly fanout: PolicyFanoutService,
+  ) {
+    super();
+  }
+
+  async process(job: Job<VerifyImagesJob | VerifyPolicyJob>): Promise<VerifyOutcome | number> {
+    try {
+      if (job.name === 'verify.policy') return await this.fanout.fanOut(job.data as VerifyPolicyJob);
+      return await this.verify.verifyImages(job.data as VerifyImagesJob);
+    } catch (error) {
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (last && job.name === 'verify.images') await this.verify.recordJobFailure(job.data as VerifyImagesJob, error).catch(() => undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@vigil/shared/database';
+import type { EvaluationWrite, StoredEvaluation } from '../core/verification.types';
+
+/** `evaluations`: the latest result per (cluster, digest, policy). Set-based writes, one statement each. */
+@Injectable()
+export class EvaluationRepository {
+  constructor(private readonly database: Database) {}
+
+  async forDigests(orgId: string, clusterId: string, digests: readonly string[]): Promise<StoredEvaluation[]> {
+    const rows: { image_digest: string; policy_id: string; generation: string; policy_name: string; revision: number; valid: boolean; transitions: number }[] =
+      await this.database.forOrg(orgId, (m) =>
+        m.query(
+          `SELECT image_digest, policy_id, generation, policy_name, revision, valid, transitions FROM evaluations
+            WHERE org_id = $1 AND cluster_id = $2 AND image_digest = ANY($3::text[])`,
+          [orgId, clusterId, digests],
+        ),
+      );
+    return rows.map((r) => ({ digest: r.image_digest, policyId: r.policy_id, generation: r.generation, policyName: r.policy_name, revision: r.revision, valid: r.valid, transitions: r.transitions }));
+  }
+
+  /** (cluster, digest) pairs that have a result of this policy (what its old revisions matched). */
+  async pairsOfPolicy(orgId: string, policyId: string): Promise<{ clusterId: string; digest: string }[]> {
+    const rows: { cluster_id: string; image_digest: string }[] = await this.database.forOrg(orgId, (m) =>
+      m.query(`SELECT cluster_id, image_digest FROM evaluations WHERE org_id = $1 AND policy_id = $2`, [orgId, policyId]),
+    );
+    return rows.map((r) => ({ clusterId: r.cluster_id, digest: r.image_digest }));
+  }
+
+  async write(orgId: string, clusterId: string, writes: readonly EvaluationWrite[], removals: readonly { digest: string; policyId: string }[], checkedAt: Date): Promise<void> {
+    await this.database.forOrg(orgId, async (m) => {
+      if (writes.length > 0) {
+        await m.query(
+          `INSERT INTO evaluations (org_id, cluster_id, image_digest, policy_id, generation, policy_name, revision, mode, image_ref, valid, diagnostic, reasons,
+                                    transitions, first_checked, last_checked, changed_at)
+           SELECT $1, $2, w.digest, w.policy_id, w.generation, w.policy_name, w.revision, w.mode, w.image_ref, w.valid, w.diagnostic, w.reasons,
+                  w.transitions, $4, $4, $4
+             FROM jsonb_to_recordset($3::jsonb) AS w(digest text, policy_id uuid, generation uuid, policy_name text, revision int, mode text, image_ref text,
+                                                    valid boolean, diagnostic text, reasons jsonb, transitions int, changed boolean)
+           ON CONFLICT (org_id, cluster_id, image_digest, policy_id) DO UPDATE
+             SET policy_name = EXCLUDED.policy_name, revision = EXCLUDED.revision, mode = EXCLUDED.mode, image_ref = EXCLUDED.image_ref,
+                 valid = EXCLUDED.valid, diagnostic = EXCLUDED.diagnostic, reasons = EXCLUDED.reasons, transitions = EXCLUDED.transitions,
+                 last_checked = EXCLUDED.last_checked,
+                 changed_at = CASE WHEN evaluations.valid IS DISTINCT FROM EXCLUDED.valid THEN EXCLUDED.changed_at ELSE evaluations.changed_at END`,
+          [
+            orgId,
+            clusterId,
+            JSON.stringify(
+              writes.map((w) => ({
+                digest: w.digest,
+                policy_id: w.policyId,
+                generation: w.generation,
+                policy_name: w.policyName,
+                revision: w.revision,
+                mode: w.mode,
+                image_ref: w.imageRef,
+                valid: w.valid,
+                diagnostic: w.diagnostic,
+                reasons: w.reasons,
+                transitions: w.transitions,
+                changed: w.changed,
+              })),
+            ),
+            checkedAt,
+          ],
+        );
+      }
+      if (removals.length > 0) {
+        await m.query(
+          `DELETE FROM evaluations e USING unnest($3::text[], $4::uuid[]) AS r(digest, policy_id)
+            WHERE e.org_id = $1 AND e.cluster_id = $2 AND e.image_digest = r.digest AND e.policy_id = r.policy_id`,
+          [orgId, clusterId, removals.map((r) => r.digest), removals.map((r) => r.policyId)],
+        );
+      }
+    });
+  }
+}

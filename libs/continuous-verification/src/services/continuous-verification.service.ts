@@ -1,0 +1,100 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import type { InventoryChange, InventoryChangeListener } from '@vigil/inventory';
+import type { PolicyChange, PolicyChangeListener } from '@vigil/policies';
+import { Database } from '@vigil/shared/database';
+import {
+  QUEUE_NAMES,
+  VERIFY_JOB_OPTIONS,
+  VERIFY_MAX_DIGESTS,
+  verifyImagesJobId,
+  verifyPolicyJobId,
+  type VerifyImagesJob,
+  type VerifyPolicyJob,
+} from '@vigil/shared/queue';
+import { PolicyChangeRepository } from '../repositories/policy-change.repository';
+import { RunningImageRepository } from '../repositories/running-image.repository';
+import { VerificationTargetRepository } from '../repositories/verification-target.repository';
+import { ViolationRepository } from '../repositories/violation.repository';
+
+/**
+ * The facade other contexts use, and every trigger's entry: each writes what
+ * is due to Postgres first (in the caller's transaction where there is one),
+ * then enqueues jobs after commit with deterministic ids. A lost enqueue only
+ * delays work: the reverify sweep re-adds whatever is still due.
+ */
+@Injectable()
+export class ContinuousVerification implements PolicyChangeListener, InventoryChangeListener {
+  private readonly logger = new Logger('ContinuousVerification');
+
+  constructor(
+    private readonly database: Database,
+    private readonly targets: VerificationTargetRepository,
+    private readonly running: RunningImageRepository,
+    private readonly changes: PolicyChangeRepository,
+    private readonly violations: ViolationRepository,
+    @InjectQueue(QUEUE_NAMES.verify) private readonly queue: Queue,
+  ) {}
+
+  /** A policy revision was published or the policy retired: called inside that transaction. */
+  async policyChanged(change: PolicyChange): Promise<void> {
+    const job: VerifyPolicyJob = { orgId: change.orgId, changeId: randomUUID() };
+    await this.changes.insert(change.orgId, { id: job.changeId, policyId: change.policyId, revision: change.revision });
+    await this.database.afterCommit(() => this.queue.add('verify.policy', job, { ...VERIFY_JOB_OPTIONS, jobId: verifyPolicyJobId(job) }));
+  }
+
+  /** An inventory batch committed: verify digests new to the cluster; end violations of images that stopped. */
+  async inventoryChanged(change: InventoryChange): Promise<void> {
+    const fresh = await this.targets.markNewDue(change.orgId, change.clusterId, change.runningDigests);
+    if (fresh.length > 0) await this.enqueue(change.orgId, fresh.map((digest) => ({ clusterId: change.clusterId, digest })));
+    if (change.mayHaveStopped) await this.violations.resolveStopped(change.orgId, change.clusterId);
+  }
+
+  /**
+   * New metadata for these digests (a signature, an SBOM, advisory matches):
+   * re-verify them wherever they run in the org.
+   */
+  async imagesChanged(orgId: string, digests: readonly string[]): Promise<number> {
+    if (digests.length === 0) return 0;
+    const pairs = await this.running.runningDigests(orgId, digests);
+    await this.targets.markDue(orgId, pairs);
+    await this.database.afterCommit(() => this.enqueue(orgId, pairs));
+    return pairs.length;
+  }
+
+  /** Platform-wide metadata (SBOMs are cached by digest, advisories are global): every org that runs them. */
+  async imagesChangedEverywhere(digests: readonly string[]): Promise<number> {
+    let marked = 0;
+    for (const orgId of await this.targets.orgsRunning(digests)) {
+      try {
+        marked += await this.imagesChanged(orgId, digests);
+      } catch (error) {
+        // The org's next sweep re-verifies everything it runs anyway.
+        this.logger.warn({ err: error, orgId }, 'could not mark changed images due');
+      }
+    }
+    return marked;
+  }
+
+  /** The fast path: jobs for due (cluster, digest) pairs, per cluster, in bounded chunks. */
+  async enqueue(orgId: string, pairs: readonly { clusterId: string; digest: string }[], dueAtMs = 0): Promise<number> {
+    const byCluster = new Map<string, Set<string>>();
+    for (const p of pairs) {
+      const set = byCluster.get(p.clusterId) ?? new Set<string>();
+      set.add(p.digest);
+      byCluster.set(p.clusterId, set);
+    }
+    const jobs: { name: string; data: VerifyImagesJob; opts: typeof VERIFY_JOB_OPTIONS }[] = [];
+    for (const [clusterId, set] of byCluster) {
+      const digests = [...set].sort();
+      for (let i = 0; i < digests.length; i += VERIFY_MAX_DIGESTS) {
+        const data: VerifyImagesJob = { orgId, clusterId, digests: digests.slice(i, i + VERIFY_MAX_DIGESTS) };
+        jobs.push({ name: 'verify.images', data, opts: { ...VERIFY_JOB_OPTIONS, jobId: verifyImagesJobId(data, dueAtMs) } });
+      }
+    }
+    for (let i = 0; i < jobs.length; i += 500) await this.queue.addBulk(jobs.slice(i, i + 500));
+    return jobs.length;
+  }
+}
