@@ -1,7 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AdmissionImage, AdmissionRequest, AdmissionResponse } from '@vigil/agent-protocol';
-import type { AgentPrincipal } from '@vigil/clusters';
+import { ClusterRepository, type AgentPrincipal } from '@vigil/clusters';
+import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
+import { Database } from '@vigil/shared/database';
 import { EffectivePoliciesService, type ClusterPolicyState } from '@vigil/policies';
 import {
   evaluate,
@@ -36,6 +38,9 @@ export class AdmissionService {
     private readonly policies: EffectivePoliciesService,
     private readonly facts: ImageFactsService,
     private readonly decisions: AdmissionDecisionRepository,
+    private readonly database: Database,
+    private readonly clusters: ClusterRepository,
+    private readonly publisher: EventPublisher,
   ) {}
 
   async decide(agent: AgentPrincipal, request: AdmissionRequest): Promise<AdmissionResponse> {
@@ -54,27 +59,70 @@ export class AdmissionService {
     const verdicts = refs.map((ref) => outcomes.get(ref)!);
     const answer = admissionAnswer(verdicts, state.token);
 
-    // Committed before the agent hears the answer (nothing accepted is lost).
-    await this.decisions.insert({
-      id: randomUUID(),
-      orgId: agent.orgId,
-      clusterId: agent.clusterId,
-      requestUid: request.uid,
-      kind: request.kind,
-      namespace: request.namespace,
-      name: object.name,
-      operation: request.operation,
-      owner: request.owner ?? null,
-      admissionUser: request.user ?? null,
-      labels: request.labels,
-      outcome: !answer.allowed ? 'denied' : answer.warnings.length > 0 ? 'warned' : 'allowed',
-      warnings: answer.warnings,
-      reasons: answer.reasons,
-      images: request.images.map((image) => storedImage(image, outcomes.get(image.ref)!, state)),
-      policyStateToken: state.token,
-      decidedAt: new Date(),
+    // Committed before the agent hears the answer (nothing accepted is lost);
+    // a denial or warning is also a dev.vigil.admission.v1 event, in the same transaction.
+    const id = randomUUID();
+    const outcome = !answer.allowed ? 'denied' : answer.warnings.length > 0 ? 'warned' : 'allowed';
+    await this.database.forOrg(agent.orgId, async () => {
+      await this.decisions.insert({
+        id,
+        orgId: agent.orgId,
+        clusterId: agent.clusterId,
+        requestUid: request.uid,
+        kind: request.kind,
+        namespace: request.namespace,
+        name: object.name,
+        operation: request.operation,
+        owner: request.owner ?? null,
+        admissionUser: request.user ?? null,
+        labels: request.labels,
+        outcome,
+        warnings: answer.warnings,
+        reasons: answer.reasons,
+        images: request.images.map((image) => storedImage(image, outcomes.get(image.ref)!, state)),
+        policyStateToken: state.token,
+        decidedAt: new Date(),
+        publishedAt: outcome === 'allowed' ? null : new Date(),
+      });
+      if (outcome !== 'allowed') await this.emitDecision(id, agent, request, object.name, outcome, answer, outcomes);
     });
     return answer;
+  }
+
+  private async emitDecision(
+    id: string,
+    agent: AgentPrincipal,
+    request: AdmissionRequest,
+    name: string,
+    outcome: 'denied' | 'warned',
+    answer: AdmissionResponse,
+    outcomes: Map<string, ImageOutcome>,
+  ): Promise<void> {
+    const cluster = await this.clusters.findLive(agent.orgId, agent.clusterId);
+    if (!cluster) return;
+    await this.publisher.publish(agent.orgId, {
+      id, // the decision's id: one event per decision, whatever retries happen
+      type: EVENT_TYPES.admission,
+      groupId: cluster.groupId,
+      source: clusterSource(agent.orgId, agent.clusterId),
+      subject: `${request.namespace}/${request.kind}/${name}`,
+      data: {
+        clusterId: agent.clusterId,
+        request: {
+          uid: request.uid,
+          kind: request.kind,
+          namespace: request.namespace,
+          name,
+          operation: request.operation,
+          user: request.user ?? null,
+          images: request.images.map((image) => ({ container: image.container, ref: image.ref, digest: outcomes.get(image.ref)?.digest ?? null })),
+        },
+        decision: outcome,
+        allowed: answer.allowed,
+        warnings: answer.warnings,
+        reasons: answer.reasons,
+      },
+    });
   }
 
   private async decideImage(orgId: string, state: ClusterPolicyState, object: AdmissionObject, ref: string, deadline: number): Promise<ImageOutcome> {

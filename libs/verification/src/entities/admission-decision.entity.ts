@@ -13,9 +13,9 @@ export interface StoredImageDecision {
 }
 
 /**
- * Every admission decision, committed before the agent gets its answer. Rows
- * that were denied or warned and have no `published_at` are the outbox of
- * `dev.vigil.admission.v1` events (the row id is the event id).
+ * Every admission decision, committed before the agent gets its answer. A
+ * denied or warned one is published as a `dev.vigil.admission.v1` event (the
+ * row id is the event id) in the same transaction; `published_at` records it.
  */
 @Entity({ name: 'admission_decisions' })
 export class AdmissionDecisionEntity {

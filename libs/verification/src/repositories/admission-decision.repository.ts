@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '@vigil/shared/database';
 import { AdmissionDecisionEntity } from '../entities';
 
-export type NewAdmissionDecision = Omit<AdmissionDecisionEntity, 'publishedAt'>;
+export type NewAdmissionDecision = AdmissionDecisionEntity;
 
 @Injectable()
 export class AdmissionDecisionRepository {
@@ -14,8 +14,8 @@ export class AdmissionDecisionRepository {
       await m.query(
         `INSERT INTO admission_decisions
            (id, org_id, cluster_id, request_uid, kind, namespace, name, operation, owner, admission_user, labels,
-            outcome, warnings, reasons, images, policy_state_token, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+            outcome, warnings, reasons, images, policy_state_token, decided_at, published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
         [
           d.id,
           d.orgId,
@@ -34,6 +34,7 @@ export class AdmissionDecisionRepository {
           JSON.stringify(d.images),
           d.policyStateToken,
           d.decidedAt,
+          d.publishedAt,
         ],
       );
     });
