@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Database, PageRequest, queryRows } from '@vigil/shared/database';
 import { DeliveryAttemptEntity, DeliveryEntity } from '../entities';
 
+export interface AttemptContext {
+  delivery: DeliveryEntity;
+  subscription: { sink: string; mode: 'binary' | 'structured'; secretSealed: Buffer; deleted: boolean; failingSince: Date | null; nextProbeAt: Date | null };
+  event: { id: string; type: string; source: string; subject: string | null; time: Date; data: Record<string, unknown> } | null;
+}
+
 export interface AttemptRecord {
   statusCode: number | null;
   latencyMs: number;
@@ -19,6 +25,53 @@ export class DeliveryRepository {
       m.query('SELECT * FROM vigil_due_deliveries($1)', [limit]),
     );
     return rows.map((r) => ({ orgId: r.org_id, deliveryId: r.delivery_id, attempts: r.attempts }));
+  }
+
+  /**
+   * Everything one attempt needs, in one round trip: the delivery, its
+   * subscription (with the sealed secret) and its event.
+   */
+  async loadForAttempt(orgId: string, id: string): Promise<AttemptContext | null> {
+    const rows: Record<string, any>[] = await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT d.id, d.subscription_id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error,
+                d.created_at, d.completed_at,
+                s.sink, s.mode, s.secret_sealed, s.deleted_at AS subscription_deleted_at, s.failing_since, s.next_probe_at,
+                e.id AS e_id, e.type AS e_type, e.source AS e_source, e.subject AS e_subject, e.time AS e_time, e.data AS e_data
+           FROM deliveries d
+           JOIN subscriptions s ON s.org_id = d.org_id AND s.id = d.subscription_id
+           LEFT JOIN events e ON e.org_id = d.org_id AND e.id = d.event_id
+          WHERE d.org_id = $1 AND d.id = $2`,
+        [orgId, id],
+      ),
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const delivery = Object.assign(new DeliveryEntity(), {
+      id: r.id,
+      orgId,
+      subscriptionId: r.subscription_id,
+      eventId: r.event_id,
+      state: r.state,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastStatusCode: r.last_status_code,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      completedAt: r.completed_at,
+    });
+    return {
+      delivery,
+      subscription: {
+        sink: r.sink,
+        mode: r.mode,
+        secretSealed: r.secret_sealed,
+        deleted: r.subscription_deleted_at !== null,
+        failingSince: r.failing_since,
+        nextProbeAt: r.next_probe_at,
+      },
+      event: r.e_id ? { id: r.e_id, type: r.e_type, source: r.e_source, subject: r.e_subject, time: r.e_time, data: r.e_data } : null,
+    };
   }
 
   findById(orgId: string, id: string): Promise<DeliveryEntity | null> {

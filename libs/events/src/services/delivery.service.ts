@@ -7,7 +7,7 @@ import { DELIVER_JOB_OPTIONS, DeliverJob, deliverJobId, QUEUE_NAMES } from '@vig
 import { retryDelayMs } from '../delivery/backoff';
 import { buildDeliveryRequest } from '../delivery/cloud-event-request';
 import { HttpSender } from '../delivery/http-sender';
-import { DeliveryRepository, EventRepository, SubscriptionRepository } from '../repositories';
+import { DeliveryRepository, SubscriptionRepository } from '../repositories';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'dead' | 'postponed' | 'stale';
 
@@ -29,7 +29,6 @@ export class DeliveryService implements OnModuleDestroy {
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly subscriptions: SubscriptionRepository,
-    private readonly events: EventRepository,
     @InjectQueue(QUEUE_NAMES.deliver) private readonly deliverQueue: Queue<DeliverJob>,
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
   ) {
@@ -42,14 +41,15 @@ export class DeliveryService implements OnModuleDestroy {
   }
 
   async attempt(job: DeliverJob, now = new Date()): Promise<DeliveryOutcome> {
-    const delivery = await this.deliveries.findById(job.orgId, job.deliveryId);
-    if (!delivery || delivery.state !== 'pending' || delivery.attempts !== job.attempt) return 'stale';
+    const context = await this.deliveries.loadForAttempt(job.orgId, job.deliveryId);
+    if (!context) return 'stale';
+    const { delivery, subscription, event } = context;
+    if (delivery.state !== 'pending' || delivery.attempts !== job.attempt) return 'stale';
     if (now.getTime() - delivery.createdAt.getTime() > this.config.env.VIGIL_DELIVERY_MAX_AGE_SECONDS * 1000) {
       await this.deliveries.markDead(job.orgId, delivery.id, `no successful delivery within the retry window; last error: ${delivery.lastError ?? 'none'}`);
       return 'dead';
     }
-    const subscription = await this.subscriptions.findWithSecret(job.orgId, delivery.subscriptionId);
-    if (!subscription || subscription.deletedAt) {
+    if (subscription.deleted) {
       await this.deliveries.markDead(job.orgId, delivery.id, 'subscription deleted');
       return 'dead';
     }
@@ -57,8 +57,7 @@ export class DeliveryService implements OnModuleDestroy {
       await this.deliveries.postpone(job.orgId, delivery.id, subscription.nextProbeAt);
       return 'postponed';
     }
-    const event = await this.events.findById(job.orgId, delivery.eventId);
-    const secret = this.box.open(subscription.secretSealed, subscriptionSecretContext(subscription.id));
+    const secret = this.box.open(subscription.secretSealed, subscriptionSecretContext(delivery.subscriptionId));
     if (!event || !secret) {
       await this.deliveries.markDead(job.orgId, delivery.id, !event ? 'event missing' : 'subscription secret cannot be read');
       return 'dead';
@@ -75,10 +74,10 @@ export class DeliveryService implements OnModuleDestroy {
       { state: ok ? 'succeeded' : 'pending', nextAttemptAt: ok ? now : nextAttemptAt },
     );
     if (ok) {
-      await this.subscriptions.recordSinkSuccess(job.orgId, subscription.id);
+      if (subscription.failingSince) await this.subscriptions.recordSinkSuccess(job.orgId, delivery.subscriptionId);
       return 'succeeded';
     }
-    await this.subscriptions.recordSinkFailure(job.orgId, subscription.id, new Date(now.getTime() + this.config.env.VIGIL_DELIVERY_PROBE_SECONDS * 1000));
+    await this.subscriptions.recordSinkFailure(job.orgId, delivery.subscriptionId, new Date(now.getTime() + this.config.env.VIGIL_DELIVERY_PROBE_SECONDS * 1000));
     if (recorded) {
       const next = { orgId: job.orgId, deliveryId: delivery.id, attempt: delivery.attempts + 1 };
       await this.deliverQueue
