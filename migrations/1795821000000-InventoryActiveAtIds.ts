@@ -11,6 +11,8 @@ export class InventoryActiveAtIds1795821000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX observations_active_ids ON observations USING gist (org_id, active_during) INCLUDE (id, cluster_id)`);
+    // Same keys as the new index: keeping both would only slow every ingest.
+    await q.query(`DROP INDEX observations_active`);
     await q.query(`
       CREATE OR REPLACE FUNCTION vigil_observations_active_at(
         p_at timestamptz, p_cluster_ids uuid[], p_namespace text, p_workload_kind text, p_workload_name text,
@@ -35,6 +37,7 @@ export class InventoryActiveAtIds1795821000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX observations_active ON observations USING gist (org_id, active_during)`);
     await q.query(`DROP INDEX IF EXISTS observations_active_ids`);
   }
 }
