@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AdvisoriesCoreModule, advisoryEntities } from '@vigil/advisories';
 import { auditEntities } from '@vigil/audit';
 import { clusterEntities } from '@vigil/clusters';
 import { EventsCoreModule, eventEntities } from '@vigil/events';
 import { iamEntities } from '@vigil/iam';
+import { ImagesCoreModule, imageEntities } from '@vigil/images';
 import { inventoryEntities } from '@vigil/inventory';
 import { policyEntities } from '@vigil/policies';
 import { registryEntities, RegistryCredentialsCoreModule } from '@vigil/registries';
@@ -14,6 +16,7 @@ import { MetricsRegistry } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { SbomWorkersModule } from './sbom/sbom.module';
 import { VerificationWorkersModule } from './verification/verification.module';
 
 /** BullMQ processors only; no public HTTP beyond the health server in main.ts. */
@@ -25,13 +28,16 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config.env.LOG_LEVEL)),
-        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities, ...policyEntities, ...registryEntities], applicationName: 'vigil-worker' }),
+        DatabaseModule.forRoot({ url: config.env.DATABASE_URL, entities: [...iamEntities, ...auditEntities, ...clusterEntities, ...inventoryEntities, ...eventEntities, ...policyEntities, ...registryEntities, ...advisoryEntities, ...imageEntities], applicationName: 'vigil-worker' }),
         QueueModule.forRoot({ redisUrl: config.env.REDIS_URL, prefix: options.queuePrefix }),
         EventsCoreModule,
         RegistryCredentialsCoreModule,
+        AdvisoriesCoreModule,
+        ImagesCoreModule,
         HousekeepingModule,
         DeliveryModule,
         VerificationWorkersModule,
+        SbomWorkersModule,
       ],
       providers: [MetricsRegistry],
       exports: [MetricsRegistry],

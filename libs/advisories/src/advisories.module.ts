@@ -21,12 +21,18 @@ export function rawBody(limit: number) {
   return raw({ type: () => true, limit });
 }
 
-/** Vulnerability advisories: OSV import, the in-process matcher, SBOM scans. */
+/** Advisories without endpoints, for every process (the worker matches SBOMs it derives). */
 @Global()
 @Module({
-  controllers: [AdvisoriesController, SbomsController],
   providers: [AdvisoryRepository, AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, SbomScanService],
   exports: [AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, SbomScanService],
+})
+export class AdvisoriesCoreModule {}
+
+/** Vulnerability advisories: OSV import, the in-process matcher, SBOM scans. */
+@Module({
+  imports: [AdvisoriesCoreModule],
+  controllers: [AdvisoriesController, SbomsController],
 })
 export class AdvisoriesModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

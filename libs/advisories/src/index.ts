@@ -1,4 +1,4 @@
-export { AdvisoriesModule, rawBody } from './advisories.module';
+export { AdvisoriesCoreModule, AdvisoriesModule, rawBody } from './advisories.module';
 export { advisoryEntities } from './entities';
 export { AdvisoryIndexService } from './services/advisory-index.service';
 export { AdvisoryQueryService, type ResolvedAdvisory } from './services/advisory-query.service';

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AuditService } from '@vigil/audit';
 import { AgentCommandQueue, AgentCommandRepository } from '@vigil/clusters';
+import { IMAGE_CHANGE_LISTENER } from '@vigil/images';
 import { INVENTORY_CHANGE_LISTENER } from '@vigil/inventory';
 import { EffectivePoliciesModule, POLICY_CHANGE_LISTENER } from '@vigil/policies';
 import { QUEUE_NAMES } from '@vigil/shared/queue';
@@ -25,7 +26,7 @@ const repositories = [VerificationTargetRepository, EvaluationRepository, Violat
 
 /**
  * The trigger side, for every process: the ContinuousVerification facade and
- * the listeners policies and inventory call (global, so their optional
+ * the listeners policies, inventory and images call (global, so their optional
  * injections find them without importing this context).
  */
 @Global()
@@ -36,8 +37,9 @@ const repositories = [VerificationTargetRepository, EvaluationRepository, Violat
     ContinuousVerification,
     { provide: POLICY_CHANGE_LISTENER, useExisting: ContinuousVerification },
     { provide: INVENTORY_CHANGE_LISTENER, useExisting: ContinuousVerification },
+    { provide: IMAGE_CHANGE_LISTENER, useExisting: ContinuousVerification },
   ],
-  exports: [...repositories, ContinuousVerification, POLICY_CHANGE_LISTENER, INVENTORY_CHANGE_LISTENER, queues],
+  exports: [...repositories, ContinuousVerification, POLICY_CHANGE_LISTENER, INVENTORY_CHANGE_LISTENER, IMAGE_CHANGE_LISTENER, queues],
 })
 export class ContinuousVerificationCoreModule {}
 

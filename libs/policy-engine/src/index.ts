@@ -47,6 +47,14 @@ export { evaluate, policyMatches } from './evaluate/policy.evaluator';
 export { verificationKeys } from './evaluate/verification-keys';
 export { blockingVulnerabilities, severityRank } from './evaluate/vulnerability-rule.evaluator';
 export { resourceOf, policyAppliesToObject } from './evaluate/resource-match.matcher';
+export {
+  IMAGE_SUPPLY_CHAIN_FACTS,
+  needsSupplyChain,
+  supplyChainNeeds,
+  type ImageSupplyChainFacts,
+  type SupplyChainFacts,
+  type SupplyChainNeeds,
+} from './evaluate/supply-chain-facts';
 export type {
   AdmissionObject,
   AttestationFact,

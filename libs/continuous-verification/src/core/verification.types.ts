@@ -16,6 +16,8 @@ export interface RunningImage {
   readonly refs: readonly string[];
   readonly workloads: readonly Workload[];
   readonly lastSeen: Date;
+  /** When it first ran in the cluster (of the observations running now). */
+  readonly firstSeen?: Date;
 }
 
 /** One policy's fresh result for one digest (merged over its references: invalid under any wins). */

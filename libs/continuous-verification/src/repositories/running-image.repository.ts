@@ -32,12 +32,12 @@ export class RunningImageRepository {
 
   /** These digests as they run in the cluster now (absent: not running). */
   async runningIn(orgId: string, clusterId: string, digests: readonly string[]): Promise<Map<string, RunningImage>> {
-    const rows: { image_digest: string; refs: string[]; workloads: Workload[]; last_seen: Date }[] = await this.database.forOrg(orgId, (m) =>
+    const rows: { image_digest: string; refs: string[]; workloads: Workload[]; last_seen: Date; first_seen: Date }[] = await this.database.forOrg(orgId, (m) =>
       m.query(
         `SELECT o.image_digest,
                 array_agg(DISTINCT o.image_ref ORDER BY o.image_ref) AS refs,
                 jsonb_agg(DISTINCT jsonb_build_object('namespace', o.namespace, 'kind', COALESCE(o.workload_kind, 'Pod'), 'name', COALESCE(o.workload_name, o.pod_name))) AS workloads,
-                max(o.last_seen) AS last_seen
+                max(o.last_seen) AS last_seen, min(o.first_seen) AS first_seen
            FROM observations o
           WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.running AND o.image_digest = ANY($3::text[])
           GROUP BY o.image_digest`,
@@ -47,7 +47,7 @@ export class RunningImageRepository {
     return new Map(
       rows.map((r) => [
         r.image_digest,
-        { digest: r.image_digest, refs: r.refs, workloads: [...r.workloads].sort(byWorkload), lastSeen: r.last_seen },
+        { digest: r.image_digest, refs: r.refs, workloads: [...r.workloads].sort(byWorkload), lastSeen: r.last_seen, firstSeen: r.first_seen },
       ]),
     );
   }

@@ -112,16 +112,19 @@ export class VerificationTargetRepository {
 
   /**
    * A verification that could not finish (registry down, a job out of
-   * attempts): visible in the API, and due again later with backoff.
+   * attempts, an SBOM still being derived): visible in the API, and due again
+   * later with backoff. With `startedAt`, targets another job verified since
+   * then keep that result (e.g. the SBOM landed while this job waited for it).
    */
-  async recordFailure(orgId: string, clusterId: string, digests: readonly string[], error: string): Promise<void> {
+  async recordFailure(orgId: string, clusterId: string, digests: readonly string[], error: string, startedAt?: Date): Promise<void> {
     await this.database.forOrg(orgId, (m) =>
       m.query(
         `UPDATE verification_targets
             SET failures = failures + 1, last_error = left($4, 2000), failed_at = now(),
                 due_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, least(failures, 10)))
-          WHERE org_id = $1 AND cluster_id = $2 AND image_digest = ANY($3::text[])`,
-        [orgId, clusterId, digests, error],
+          WHERE org_id = $1 AND cluster_id = $2 AND image_digest = ANY($3::text[])
+            AND ($5::timestamptz IS NULL OR verified_at IS NULL OR verified_at < $5)`,
+        [orgId, clusterId, digests, error, startedAt ?? null],
       ),
     );
   }

@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { SbomJobsService, type ImageChangeListener } from '@vigil/images';
 import type { InventoryChange, InventoryChangeListener } from '@vigil/inventory';
 import type { PolicyChange, PolicyChangeListener } from '@vigil/policies';
 import { Database } from '@vigil/shared/database';
@@ -26,7 +27,7 @@ import { ViolationRepository } from '../repositories/violation.repository';
  * delays work: the reverify sweep re-adds whatever is still due.
  */
 @Injectable()
-export class ContinuousVerification implements PolicyChangeListener, InventoryChangeListener {
+export class ContinuousVerification implements PolicyChangeListener, InventoryChangeListener, ImageChangeListener {
   private readonly logger = new Logger('ContinuousVerification');
 
   constructor(
@@ -36,6 +37,8 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
     private readonly changes: PolicyChangeRepository,
     private readonly violations: ViolationRepository,
     @InjectQueue(QUEUE_NAMES.verify) private readonly queue: Queue,
+    // Absent only in processes without the images context: then nothing derives SBOMs.
+    @Optional() private readonly sboms?: SbomJobsService,
   ) {}
 
   /** A policy revision was published or the policy retired: called inside that transaction. */
@@ -45,11 +48,26 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
     await this.database.afterCommit(() => this.queue.add('verify.policy', job, { ...VERIFY_JOB_OPTIONS, jobId: verifyPolicyJobId(job) }));
   }
 
-  /** An inventory batch committed: verify digests new to the cluster; end violations of images that stopped. */
+  /**
+   * An inventory batch committed: verify digests new to the cluster (and queue
+   * SBOM derivation for those the org has none of); end violations of images that stopped.
+   */
   async inventoryChanged(change: InventoryChange): Promise<void> {
     const fresh = await this.targets.markNewDue(change.orgId, change.clusterId, change.runningDigests);
-    if (fresh.length > 0) await this.enqueue(change.orgId, fresh.map((digest) => ({ clusterId: change.clusterId, digest })));
+    if (fresh.length > 0) {
+      await this.enqueue(change.orgId, fresh.map((digest) => ({ clusterId: change.clusterId, digest })));
+      await this.requestSboms(change.orgId, fresh);
+    }
     if (change.mayHaveStopped) await this.violations.resolveStopped(change.orgId, change.clusterId);
+  }
+
+  /** Lost requests are rebuilt by the sbom sweep, so a failure here is only logged. */
+  private async requestSboms(orgId: string, digests: readonly string[]): Promise<void> {
+    try {
+      await this.sboms?.digestsObserved(orgId, digests);
+    } catch (error) {
+      this.logger.warn({ err: error, orgId }, 'could not queue SBOM derivation of new digests');
+    }
   }
 
   /**
@@ -60,7 +78,10 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
     if (digests.length === 0) return 0;
     const pairs = await this.running.runningDigests(orgId, digests);
     await this.targets.markDue(orgId, pairs);
-    await this.database.afterCommit(() => this.enqueue(orgId, pairs));
+    // Ids carry the trigger's time: a job of the same digests still running (gathered before this
+    // change, e.g. waiting for the SBOM just stored) must not swallow the new one.
+    const triggeredAt = Date.now();
+    await this.database.afterCommit(() => this.enqueue(orgId, pairs, triggeredAt));
     return pairs.length;
   }
 

@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
 import { EffectivePoliciesService, type ClusterPolicyState } from '@vigil/policies';
-import { evaluate, policyMatches, tryParseImageReference, verificationKeys, type ImageFacts } from '@vigil/policy-engine';
+import {
+  evaluate,
+  needsSupplyChain,
+  policyMatches,
+  supplyChainNeeds,
+  tryParseImageReference,
+  verificationKeys,
+  type ImageFacts,
+} from '@vigil/policy-engine';
 import { Database } from '@vigil/shared/database';
 import type { VerifyImagesJob } from '@vigil/shared/queue';
 import { ImageFactsService } from '@vigil/verification';
@@ -27,6 +35,15 @@ export interface VerifyOutcome {
 
 /** Registry rounds one job runs at once. */
 const FACT_CONCURRENCY = 8;
+
+/**
+ * How long a newly running digest waits for its SBOM (queued when it was first
+ * observed) before policies that read vulnerabilities or packages judge it
+ * "not scanned yet": meanwhile it is a failure retried with backoff (and
+ * re-verified at once when the SBOM lands), not a violation whose reasons
+ * would say "not scanned" for as long as it stays open.
+ */
+export const SBOM_GRACE_MS = 10 * 60_000;
 
 /** Facts could not be gathered: the image is retried later, not reported as violating. */
 class FactsUnavailable extends Error {}
@@ -73,7 +90,9 @@ export class VerifyService {
       return outcome;
     }
     const running = await this.running.runningIn(orgId, clusterId, digests);
-    const supply = running.size > 0 ? await this.supplyChain.factsFor(orgId, [...running.keys()]) : new Map<string, SupplyChainFacts>();
+    // Stored SBOM and matches only, and only when some policy of the cluster reads them.
+    const needs = supplyChainNeeds(state.policies.map((p) => p.policy));
+    const supply = running.size > 0 && needsSupplyChain(needs) ? await this.supplyChain.factsFor(orgId, [...running.keys()], needs) : new Map<string, SupplyChainFacts>();
 
     const fresh = new Map<string, FreshResult[]>();
     const failures = new Map<string, string[]>();
@@ -118,7 +137,7 @@ export class VerifyService {
         outcome.resolved = plan.resolves.length;
       });
     }
-    for (const [message, failedDigests] of failures) await this.targets.recordFailure(orgId, clusterId, failedDigests, message);
+    for (const [message, failedDigests] of failures) await this.targets.recordFailure(orgId, clusterId, failedDigests, message, startedAt);
     outcome.failed = failed.size;
     return outcome;
   }
@@ -153,6 +172,9 @@ export class VerifyService {
       const decision = evaluate({ policies: applicable, image: facts, noMatch: state.noMatch });
       // A registry outage is not a violation: fail only on facts we could read.
       if (problem && decision.policies.some((r) => !r.valid)) throw new FactsUnavailable(problem);
+      if (!supply && this.awaitingSbom(image) && needsSupplyChain(supplyChainNeeds(applicable)) && decision.policies.some((r) => !r.valid)) {
+        throw new FactsUnavailable(`waiting for the SBOM of ${image.digest} (first seen ${image.firstSeen!.toISOString()}); policies that read vulnerabilities or SBOM packages judge it once it is derived`);
+      }
       for (const r of decision.policies) {
         const effective = state.policies.find((p) => p.policy.name === r.name && p.revision === r.revision);
         if (!effective) continue;
@@ -171,6 +193,10 @@ export class VerifyService {
       }
     }
     return [...results.values()];
+  }
+
+  private awaitingSbom(image: RunningImage): boolean {
+    return image.firstSeen !== undefined && Date.now() - image.firstSeen.getTime() < SBOM_GRACE_MS;
   }
 }
 

@@ -1,24 +1,10 @@
-import type { SbomPackageFact, VulnerabilityFact } from '@vigil/policy-engine';
+import type { ImageSupplyChainFacts, SupplyChainFacts } from '@vigil/policy-engine';
 
-/** What the SBOM and advisory contexts know about one digest; absent fields mean "not known yet". */
-export interface SupplyChainFacts {
-  readonly sbom?: { readonly packages: readonly SbomPackageFact[] };
-  readonly vulnerabilities?: readonly VulnerabilityFact[];
-}
+// The token and its interface live in @vigil/policy-engine: admission (libs/verification)
+// uses them too, and verification cannot import this context (this one imports it).
+export { IMAGE_SUPPLY_CHAIN_FACTS, type ImageSupplyChainFacts, type SupplyChainFacts } from '@vigil/policy-engine';
 
-/**
- * SBOM packages and vulnerability matches per digest, for evaluation. The
- * images/advisories contexts provide it (a global provider of this token);
- * until they do, nothing is known and `spec.vulnerabilities` fails "not
- * scanned yet", exactly as at admission.
- */
-export interface ImageSupplyChainFacts {
-  factsFor(orgId: string, digests: readonly string[]): Promise<ReadonlyMap<string, SupplyChainFacts>>;
-}
-
-export const IMAGE_SUPPLY_CHAIN_FACTS = Symbol('IMAGE_SUPPLY_CHAIN_FACTS');
-
-/** The default: nothing known about any digest. */
+/** The default when no images context is loaded: nothing known about any digest. */
 export class UnknownSupplyChainFacts implements ImageSupplyChainFacts {
   async factsFor(): Promise<ReadonlyMap<string, SupplyChainFacts>> {
     return new Map();

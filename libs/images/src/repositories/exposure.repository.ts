@@ -147,4 +147,53 @@ export class ExposureRepository {
       ),
     );
   }
+
+  /**
+   * Of these digests the org observed, those without an SBOM it can use, each
+   * with its most recently seen reference (where the sbom job reads content).
+   */
+  withoutSbom(orgId: string, digests: readonly string[]): Promise<{ digest: string; ref: string }[]> {
+    if (digests.length === 0) return Promise.resolve([]);
+    return this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT i.digest, r.ref FROM images i
+           CROSS JOIN LATERAL (SELECT ref FROM image_references r WHERE r.org_id = i.org_id AND r.digest = i.digest ORDER BY r.last_seen DESC LIMIT 1) r
+          WHERE i.org_id = $1 AND i.digest = ANY($2::text[])
+            AND NOT EXISTS (SELECT 1 FROM image_sboms s WHERE s.digest = i.digest)
+          ORDER BY i.digest`,
+        [orgId, digests],
+      ),
+    );
+  }
+
+  /**
+   * The sbom sweep's slice: the org's images after `after` (keyset on the
+   * images primary key, at most `scan` rows read), those running somewhere and
+   * without an SBOM the org can use. `last` is where the next slice starts
+   * (null: the end was reached).
+   */
+  async runningWithoutSbom(orgId: string, after: string, scan: number): Promise<{ images: { digest: string; ref: string }[]; scanned: number; last: string | null }> {
+    const rows: { digest: string; ref: string | null; wanted: boolean }[] = await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `WITH slice AS (SELECT i.org_id, i.digest FROM images i WHERE i.org_id = $1 AND i.digest > $2 ORDER BY i.digest LIMIT $3)
+         SELECT s.digest,
+                (SELECT ref FROM image_references r WHERE r.org_id = s.org_id AND r.digest = s.digest ORDER BY r.last_seen DESC LIMIT 1) AS ref,
+                (EXISTS (SELECT 1 FROM observations o WHERE o.org_id = s.org_id AND o.image_digest = s.digest AND o.running)
+                 AND NOT EXISTS (SELECT 1 FROM image_sboms b WHERE b.digest = s.digest)) AS wanted
+           FROM slice s ORDER BY s.digest`,
+        [orgId, after, scan],
+      ),
+    );
+    return {
+      images: rows.filter((r) => r.wanted && r.ref !== null).map((r) => ({ digest: r.digest, ref: r.ref! })),
+      scanned: rows.length,
+      last: rows.length < scan ? null : rows[rows.length - 1].digest,
+    };
+  }
+
+  /** Cross-org (SECURITY DEFINER): the orgs that have clusters, i.e. may run images. */
+  async orgsWithClusters(): Promise<string[]> {
+    const rows: { org_id: string }[] = await this.database.platform((m) => m.query('SELECT org_id FROM vigil_orgs_with_clusters() ORDER BY org_id'));
+    return rows.map((r) => r.org_id);
+  }
 }

@@ -101,6 +101,38 @@ export class ImageSbomRepository {
     return this.run(orgId, (m) => m.findOneBy(ImageSbomEntity, { id: sbomId }));
   }
 
+  /** The SBOMs an org may use for these digests (ids and owners only), its own first per digest. */
+  usableFor(orgId: string, digests: readonly string[]): Promise<{ id: string; digest: string; orgId: string | null }[]> {
+    if (digests.length === 0) return Promise.resolve([]);
+    return this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT id::text AS id, digest, org_id AS "orgId" FROM image_sboms
+          WHERE digest = ANY($1::text[]) AND (org_id IS NULL OR org_id = $2)
+          ORDER BY digest, org_id IS NULL, id`,
+        [digests, orgId],
+      ),
+    );
+  }
+
+  /** Name, version and purl of the packages of these SBOMs, in SBOM order (what policies read). */
+  packageFacts(orgId: string, sbomIds: readonly string[]): Promise<{ sbomId: string; name: string; version: string; purl: string }[]> {
+    if (sbomIds.length === 0) return Promise.resolve([]);
+    return this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT sbom_id::text AS "sbomId", name, version, purl FROM image_packages
+          WHERE sbom_id = ANY($1::bigint[]) AND (org_id IS NULL OR org_id = $2)
+          ORDER BY sbom_id, ordinal`,
+        [sbomIds, orgId],
+      ),
+    );
+  }
+
+  /** The stored matches of one SBOM, as comparable keys (to tell whether a re-match changed anything). */
+  async matchKeys(sbom: Pick<ImageSbomEntity, 'id' | 'orgId'>): Promise<string[]> {
+    const rows: ImageVulnerabilityEntity[] = await this.run(sbom.orgId, (m) => m.find(ImageVulnerabilityEntity, { where: { sbomId: sbom.id } }));
+    return rows.map(matchKey);
+  }
+
   private async insertPackages(m: EntityManager, sbomId: string, sbom: NewSbom, packages: readonly NewPackage[]): Promise<void> {
     for (let i = 0; i < packages.length; i += 5000) {
       const chunk = packages.slice(i, i + 5000).map((p) => ({
@@ -143,4 +175,9 @@ export class ImageSbomRepository {
       );
     }
   }
+}
+
+/** What a policy can see of a match: a change in any of these is worth re-verifying. */
+export function matchKey(v: Pick<ImageVulnerabilityEntity, 'packageOrdinal' | 'advisoryId' | 'aliases' | 'severityLevel' | 'fixedVersion'>): string {
+  return JSON.stringify([v.packageOrdinal, v.advisoryId, [...v.aliases].sort(), v.severityLevel, v.fixedVersion ?? null]);
 }

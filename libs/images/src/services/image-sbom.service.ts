@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { parseUploadedSbom } from '@vigil/advisories';
 import { AuditService } from '@vigil/audit';
 import { parseImageReference } from '@vigil/policy-engine';
@@ -7,6 +7,7 @@ import { Database } from '@vigil/shared/database';
 import type { ImageCatalog, ParsedSbom, SbomPackage } from '@vigil/supply-chain';
 import type { ImageSbomEntity, SbomSource } from '../entities';
 import { ImageSbomRepository, type NewSbom } from '../repositories/image-sbom.repository';
+import { IMAGE_CHANGE_LISTENER, type ImageChangeListener } from './image-change.listener';
 import { ImageMatchingService, storedPackage } from './image-matching.service';
 import { RegistryImageReader } from './registry-image.reader';
 
@@ -51,6 +52,7 @@ export class ImageSbomService {
     private readonly registry: RegistryImageReader,
     private readonly database: Database,
     private readonly audit: AuditService,
+    @Optional() @Inject(IMAGE_CHANGE_LISTENER) private readonly changes?: ImageChangeListener,
   ) {}
 
   /**
@@ -102,6 +104,22 @@ export class ImageSbomService {
           })
         : await save();
     this.logger.log(`stored ${sbom.source} SBOM of ${sbom.digest}: ${packages.length} packages, ${matches.length} matches`);
+    await this.imageChanged(sbom.orgId, sbom.digest);
     return summary(saved, matches.length);
+  }
+
+  /**
+   * New metadata for the digest: re-verify it where it runs (an org's own SBOM
+   * speaks for that org only; a cataloged one for every org). After commit;
+   * a failure here only delays work (the org's next verification sweep re-verifies it).
+   */
+  private async imageChanged(orgId: string | null, digest: string): Promise<void> {
+    if (!this.changes) return;
+    try {
+      if (orgId) await this.changes.imagesChanged(orgId, [digest]);
+      else await this.changes.imagesChangedEverywhere([digest]);
+    } catch (error) {
+      this.logger.warn({ err: error, orgId, digest }, 'could not trigger re-verification of an image with a new SBOM');
+    }
   }
 }

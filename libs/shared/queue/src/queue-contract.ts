@@ -11,6 +11,7 @@ export const QUEUE_NAMES = {
   deliverySweep: 'delivery-sweep',
   verify: 'verify',
   reverifySweep: 'reverify-sweep',
+  sbom: 'sbom',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -100,4 +101,41 @@ export function verifyImagesJobId(job: VerifyImagesJob, dueAtMs: number): string
 
 export function verifyPolicyJobId(job: VerifyPolicyJob): string {
   return `vp-${job.changeId}`;
+}
+
+/**
+ * SBOM derivation (libs/images `ImageSbomService.ensureSbom`): when a digest is
+ * first observed in an org, or asked for at admission. `image_sboms` is the
+ * record; the `sbom.sweep` tick re-adds jobs for running digests that still
+ * have none (a failed job's retained id keeps it from being retried at once).
+ */
+export interface SbomJobs {
+  /** Derive (or find) the SBOM of one digest for one org, then re-verify it where it runs. */
+  'sbom.derive': SbomJob;
+  /** Scheduled: rebuilds lost `sbom.derive` jobs, a bounded slice per tick. */
+  'sbom.sweep': Record<string, never>;
+}
+
+export interface SbomJob {
+  orgId: string;
+  digest: string;
+  /** A reference the org ran (or asked to run) the digest under: where its content is read from. */
+  ref: string;
+}
+
+/**
+ * Registry trouble is retried with backoff; a hostile or malformed image is
+ * not (the processor fails it as unrecoverable). Failed jobs stay 6 hours:
+ * their id keeps the sweep from re-adding them until then.
+ */
+export const SBOM_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 6 * 3600, count: 10000 },
+};
+
+/** Per org: registry credentials and attached SBOMs are per org (a shared catalog SBOM makes the second a read). */
+export function sbomJobId(job: Pick<SbomJob, 'orgId' | 'digest'>): string {
+  return `sbom-${job.orgId}-${job.digest.replace(':', '-')}`;
 }

@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AdmissionImage, AdmissionRequest, AdmissionResponse } from '@vigil/agent-protocol';
 import { ClusterRepository, type AgentPrincipal } from '@vigil/clusters';
@@ -7,17 +7,20 @@ import { Database } from '@vigil/shared/database';
 import { EffectivePoliciesService, type ClusterPolicyState } from '@vigil/policies';
 import {
   evaluate,
+  IMAGE_SUPPLY_CHAIN_FACTS,
   policyMatches,
   tryParseImageReference,
   verificationKeys,
   type AdmissionObject,
   type Decision,
   type ImageFacts,
+  type ImageSupplyChainFacts,
 } from '@vigil/policy-engine';
 import type { StoredImageDecision } from '../entities';
 import { describeRegistryError, ImageFactsService, NEGATIVE_MAX_AGE_MS, type GatheredFacts } from '../facts/image-facts.service';
 import { AdmissionDecisionRepository } from '../repositories';
 import { admissionAnswer, cacheTtlFor, dependsOnObject, type ImageVerdict } from './admission-answer';
+import { storedSupplyChainFacts } from './admission-supply-chain';
 
 /**
  * Registry work an admission may wait for. The agent's own deadline is 2.5 s
@@ -41,6 +44,8 @@ export class AdmissionService {
     private readonly database: Database,
     private readonly clusters: ClusterRepository,
     private readonly publisher: EventPublisher,
+    // Stored SBOM and vulnerability matches (the images context); without it they are "not scanned yet".
+    @Optional() @Inject(IMAGE_SUPPLY_CHAIN_FACTS) private readonly supplyChain?: ImageSupplyChainFacts,
   ) {}
 
   async decide(agent: AgentPrincipal, request: AdmissionRequest): Promise<AdmissionResponse> {
@@ -136,24 +141,28 @@ export class AdmissionService {
     let digest = reference.digest;
     let gathered: GatheredFacts | undefined;
     let problem: string | undefined;
+    let stored: ReturnType<typeof storedSupplyChainFacts> | undefined;
     // Nothing to verify when no policy applies: the no-match behaviour decides, and the registry is not asked.
     if (applicable.length > 0) {
       try {
         digest ??= await withinBudget(this.facts.resolveDigest(orgId, reference), deadline, () => `could not resolve ${ref} to a digest within ${ADMISSION_BUDGET_MS} ms`);
+        // In parallel with the registry round; never throws.
+        stored = storedSupplyChainFacts(this.supplyChain, orgId, applicable, ref, digest, (work) => withinBudget(work, deadline, () => `vulnerability data of ${ref} could not be read within ${ADMISSION_BUDGET_MS} ms`));
         const keys = verificationKeys(applicable);
         if (keys.length > 0) {
           const gather = (maxAgeMs?: number) => withinBudget(this.facts.gather(orgId, reference, ref, digest!, keys, maxAgeMs), deadline, () => `verification of ${ref} did not finish within ${ADMISSION_BUDGET_MS} ms (it continues; retry shortly)`);
           gathered = await gather();
-          const first = evaluate({ policies, image: gathered.facts, object, noMatch: state.noMatch });
+          const first = evaluate({ policies, image: { ...gathered.facts, ...(await stored).facts }, object, noMatch: state.noMatch });
           // Cached facts only ever miss something newer: a failure on old facts is checked again once.
           if (!isClean(first) && !gathered.problem && gathered.oldestMs > NEGATIVE_MAX_AGE_MS) gathered = await gather(NEGATIVE_MAX_AGE_MS);
         }
       } catch (error) {
         problem = error instanceof BudgetExceeded ? error.message : describeRegistryError(reference, error);
       }
-      problem ??= gathered?.problem;
     }
-    const facts: ImageFacts = gathered?.facts ?? { ref, digest: digest ?? '', signatures: [], attestations: [] };
+    const supply = (await stored) ?? {};
+    if (applicable.length > 0) problem ??= gathered?.problem ?? supply.problem;
+    const facts: ImageFacts = { ...(gathered?.facts ?? { ref, digest: digest ?? '', signatures: [], attestations: [] }), ...supply.facts };
     const decision = evaluate({ policies, image: facts, object, noMatch: state.noMatch });
     const warnings = [...decision.warnings];
     const reasons = [...decision.reasons];
