@@ -14,8 +14,11 @@ const DELIVERY_ENV = {
   VIGIL_DELIVERY_RETRY_BASE_MS: '200',
   VIGIL_DELIVERY_PROBE_SECONDS: '1',
   VIGIL_DELIVERY_TIMEOUT_MS: '1000',
-  VIGIL_DELIVERY_MAX_AGE_SECONDS: '4',
+  VIGIL_DELIVERY_MAX_AGE_SECONDS: '300',
 };
+
+/** The dead-letter test needs a retry window that ends within the test. */
+const SHORT_WINDOW_ENV = { ...DELIVERY_ENV, VIGIL_DELIVERY_MAX_AGE_SECONDS: '3' };
 
 describe('CloudEvents subscriptions and delivery', () => {
   let api: ApiHarness;
@@ -140,30 +143,6 @@ describe('CloudEvents subscriptions and delivery', () => {
     }
   }, 90_000);
 
-  it('parks a delivery as a dead letter after the retry window, and redelivers it on request', async () => {
-    const dead = await sink();
-    dead.answer = { status: 500, delayMs: 0 };
-    const sub = await subscribe(dead, { types: [REGISTERED] });
-    await registerCluster(acme.rootGroupId, 'dead-letter');
-    let deliveries: any[] = [];
-    for (let i = 0; i < 100; i++) {
-      deliveries = (await api.request('GET', `/v1/subscriptions/${sub.id}/deliveries`, { token: acme.owner.token })).body.items;
-      if (deliveries[0]?.state === 'dead') break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(deliveries[0]).toEqual(expect.objectContaining({ state: 'dead', lastStatusCode: 500 }));
-    expect(deliveries[0].lastError).toMatch(/retry window/);
-
-    const viewer = await addMember(api, { orgId: acme.orgId, actingToken: acme.owner.token, homeGroupId: acme.rootGroupId, groupId: acme.rootGroupId, role: 'viewer', name: 'v' });
-    expect((await api.request('POST', `/v1/deliveries/${deliveries[0].id}/redeliver`, { token: viewer.token })).status).toBe(403);
-    expect((await api.request('POST', `/v1/deliveries/${deliveries[0].id}/redeliver`, { token: other.owner.token })).status).toBe(404);
-    dead.answer = { status: 200, delayMs: 0 };
-    const again = await api.request('POST', `/v1/deliveries/${deliveries[0].id}/redeliver`, { token: acme.owner.token });
-    expect(again.status).toBe(202);
-    await dead.waitFor(() => dead.received.length === 1, 'the redelivery');
-    expect(dead.received[0].deliveryId).toBe(deliveries[0].id);
-  });
-
   it('never lets a slow sink hold up another', async () => {
     const slow = await sink();
     const fast = await sink();
@@ -213,6 +192,73 @@ describe('CloudEvents subscriptions and delivery', () => {
     expect(theirs.body.items.some((e: { id: string }) => ourIds.has(e.id))).toBe(false);
     expect((await api.request('GET', '/v1/subscriptions', { token: other.owner.token })).body.items.map((s: { id: string }) => s.id)).not.toContain(sub.id);
   });
+});
+
+
+describe('dead letters', () => {
+  let api: ApiHarness;
+  let worker: INestApplicationContext;
+  let acme: TenantFixture;
+  let other: TenantFixture;
+  const sinks: CloudEventsSink[] = [];
+
+  beforeAll(async () => {
+    api = await ApiHarness.start(SHORT_WINDOW_ENV);
+    const config = loadPlatformConfig({ DATABASE_URL: api.databaseUrl, REDIS_URL: TEST_REDIS_URL, VIGIL_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...SHORT_WINDOW_ENV });
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix: api.queuePrefix }), { logger: false });
+    await worker.init();
+    acme = await createTenant(api, 'acme');
+    other = await createTenant(api, 'other');
+  });
+  afterAll(async () => {
+    await worker.close();
+    await api.stop();
+    await Promise.all(sinks.map((s) => s.stop()));
+  });
+
+  async function sink(): Promise<CloudEventsSink> {
+    const s = await CloudEventsSink.start();
+    sinks.push(s);
+    return s;
+  }
+
+  async function subscribe(target: CloudEventsSink, body: Record<string, unknown>, tenant = acme) {
+    const res = await api.request('POST', '/v1/subscriptions', { token: tenant.owner.token, body: { groupId: tenant.rootGroupId, sink: target.url, ...body } });
+    expect(res.status).toBe(201);
+    target.secret = res.body.secret;
+    return res.body as { id: string; secret: string };
+  }
+
+  async function registerCluster(groupId: string, name: string, tenant = acme): Promise<string> {
+    const created = await api.request('POST', '/v1/clusters', { token: tenant.owner.token, body: { groupId, name } });
+    await AgentClient.register(api, created.body.registrationToken);
+    return created.body.id;
+  }
+
+  it('parks a delivery as a dead letter after the retry window, and redelivers it on request', async () => {
+    const dead = await sink();
+    dead.answer = { status: 500, delayMs: 0 };
+    const sub = await subscribe(dead, { types: [REGISTERED] });
+    await registerCluster(acme.rootGroupId, 'dead-letter');
+    let deliveries: any[] = [];
+    for (let i = 0; i < 100; i++) {
+      deliveries = (await api.request('GET', `/v1/subscriptions/${sub.id}/deliveries`, { token: acme.owner.token })).body.items;
+      if (deliveries[0]?.state === 'dead') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(deliveries[0]).toEqual(expect.objectContaining({ state: 'dead', lastStatusCode: 500 }));
+    expect(deliveries[0].lastError).toMatch(/retry window/);
+
+    const viewer = await addMember(api, { orgId: acme.orgId, actingToken: acme.owner.token, homeGroupId: acme.rootGroupId, groupId: acme.rootGroupId, role: 'viewer', name: 'v' });
+    expect((await api.request('POST', `/v1/deliveries/${deliveries[0].id}/redeliver`, { token: viewer.token })).status).toBe(403);
+    expect((await api.request('POST', `/v1/deliveries/${deliveries[0].id}/redeliver`, { token: other.owner.token })).status).toBe(404);
+    dead.answer = { status: 200, delayMs: 0 };
+    const again = await api.request('POST', `/v1/deliveries/${deliveries[0].id}/redeliver`, { token: acme.owner.token });
+    expect(again.status).toBe(202);
+    await dead.waitFor(() => dead.received.length === 1, 'the redelivery');
+    expect(dead.received[0].deliveryId).toBe(deliveries[0].id);
+  });
+
 });
 
 describe('IAM changes as events', () => {
