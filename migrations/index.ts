@@ -6,6 +6,7 @@ import { EventsAndSubscriptions1795817000000 } from './1795817000000-EventsAndSu
 import { ContinuousVerification1795818000000 } from './1795818000000-ContinuousVerification';
 import { RegistryCredentials1795819000000 } from './1795819000000-RegistryCredentials';
 import { InventoryQueryPaths1795820000000 } from './1795820000000-InventoryQueryPaths';
+import { DropRedundantObservationIndexes1795821000000 } from './1795821000000-DropRedundantObservationIndexes';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -17,4 +18,5 @@ export const allMigrations = [
   ContinuousVerification1795818000000,
   RegistryCredentials1795819000000,
   InventoryQueryPaths1795820000000,
+  DropRedundantObservationIndexes1795821000000,
 ];
