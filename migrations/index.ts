@@ -7,6 +7,7 @@ import { ContinuousVerification1795818000000 } from './1795818000000-ContinuousV
 import { RegistryCredentials1795819000000 } from './1795819000000-RegistryCredentials';
 import { InventoryQueryPaths1795820000000 } from './1795820000000-InventoryQueryPaths';
 import { DropRedundantObservationIndexes1795821000000 } from './1795821000000-DropRedundantObservationIndexes';
+import { InventoryAtKeyset1795822000000 } from './1795822000000-InventoryAtKeyset';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -19,4 +20,5 @@ export const allMigrations = [
   RegistryCredentials1795819000000,
   InventoryQueryPaths1795820000000,
   DropRedundantObservationIndexes1795821000000,
+  InventoryAtKeyset1795822000000,
 ];

@@ -153,9 +153,33 @@ describe('inventory ingest and history', () => {
     expect(await containers('namespace=elsewhere&running=all')).toEqual([]);
   });
 
+  it('pages through ?at= results with a cursor, ties in start time included', async () => {
+    // Six containers started at the same instant, and the earlier ones still running at T(70).
+    await send('delta', ['t1', 't2', 't3'].map((uid) => ({ uid, at: T(65), containers: [
+      { name: 'a', image: 'acme/tie:1', digest: digest(90), startedAt: T(64) },
+      { name: 'b', image: 'acme/tie:1', digest: digest(90), startedAt: T(64) },
+    ] })));
+    const all = await containers(`at=${encodeURIComponent(T(70))}&limit=1000`);
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    const starts = all.map((c) => c.firstSeen);
+    expect([...starts].sort().reverse()).toEqual(starts); // most recently started first
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 100; i++) {
+      const res: any = await api.request('GET', `/v1/inventory/containers?at=${encodeURIComponent(T(70))}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: acme.owner.token });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((c: { id: string }) => c.id));
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(all.map((c) => c.id));
+    const wrongShape = await api.request('GET', `/v1/inventory/containers?at=${encodeURIComponent(T(70))}&cursor=${Buffer.from('12').toString('base64url')}`, { token: acme.owner.token });
+    expect(wrongShape.status).toBe(400);
+  });
+
   it('shows running counts on the cluster', async () => {
     const res = await api.request('GET', `/v1/clusters/${clusterId}`, { token: acme.owner.token });
-    expect(res.body.usage).toEqual({ runningPods: 3, runningContainers: 3, runningImages: 3 });
+    expect(res.body.usage).toEqual({ runningPods: 6, runningContainers: 9, runningImages: 4 });
   });
 
   it('refuses bad batches with a 4xx and changes nothing', async () => {

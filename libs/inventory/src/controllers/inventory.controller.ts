@@ -26,7 +26,7 @@ export class InventoryController {
   @Get('inventory/containers')
   @Requires('viewer')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Containers running now (default), ended (running=false), all, or running at an instant (at=)' })
+  @ApiOperation({ summary: 'Containers running now (default), ended (running=false), all, or running at an instant (at=, most recently started first)' })
   @ApiQuery({ name: 'clusterId', required: false })
   @ApiQuery({ name: 'namespace', required: false })
   @ApiQuery({ name: 'workload', required: false, description: 'Kind/name or name' })

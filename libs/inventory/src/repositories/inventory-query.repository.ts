@@ -10,8 +10,8 @@ export interface ContainerQuery {
   workloadName?: string;
   imageDigest?: string;
   imageRef?: string;
-  /** 'now': running rows; 'ended': closed rows; 'all': both; a Date: rows active at that instant. */
-  when: 'now' | 'ended' | 'all' | Date;
+  /** 'now': running rows; 'ended': closed rows; 'all': both (instants go through activeAt). */
+  when: 'now' | 'ended' | 'all';
   afterId: string | null;
   limit: number;
 }
@@ -22,7 +22,6 @@ export class InventoryQueryRepository {
   constructor(private readonly database: Database) {}
 
   containers(orgId: string, q: ContainerQuery): Promise<ObservationEntity[]> {
-    if (q.when instanceof Date) return this.activeAt(orgId, q.when, q);
     return this.database.forOrg(orgId, (m) => {
       const b = m.createQueryBuilder(ObservationEntity, 'o').where('o.org_id = :orgId', { orgId });
       if (q.clusterIds) b.andWhere('o.cluster_id = ANY(:clusterIds::uuid[])', { clusterIds: q.clusterIds });
@@ -38,22 +37,43 @@ export class InventoryQueryRepository {
     });
   }
 
-  /** "What ran at T": a GiST probe first, then paging over only what was active then. */
-  private async activeAt(orgId: string, at: Date, q: ContainerQuery): Promise<ObservationEntity[]> {
-    const rows: Record<string, unknown>[] = await this.database.forOrg(orgId, (m) =>
-      m.query('SELECT * FROM vigil_observations_active_at($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-        at,
-        q.clusterIds,
-        q.namespace ?? null,
-        q.workloadKind ?? null,
-        q.workloadName ?? null,
-        q.imageDigest ?? null,
-        q.imageRef ?? null,
-        q.afterId,
-        q.limit + 1,
-      ]),
+  /**
+   * "What ran at T", most recently started first: scanning back from T over
+   * (org, first_seen desc, id desc) meets the active containers early, so a
+   * page costs about a page of rows. `afterKey` is the last row's
+   * (first_seen in microseconds, id); microseconds keep the keyset exact.
+   */
+  async activeAt(orgId: string, at: Date, q: Omit<ContainerQuery, 'when' | 'afterId'> & { afterKey: { firstSeenUs: string; id: string } | null }) {
+    const rows: (Record<string, unknown> & { first_seen_us: string })[] = await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT o.*, (extract(epoch FROM o.first_seen) * 1000000)::bigint::text AS first_seen_us
+           FROM observations o
+          WHERE o.org_id = $1 AND o.first_seen <= $2 AND (o.running OR o.last_seen > $2)
+            AND ($3::uuid[] IS NULL OR o.cluster_id = ANY($3::uuid[]))
+            AND ($4::text IS NULL OR o.namespace = $4)
+            AND ($5::text IS NULL OR o.workload_kind = $5)
+            AND ($6::text IS NULL OR o.workload_name = $6)
+            AND ($7::text IS NULL OR o.image_digest = $7)
+            AND ($8::text IS NULL OR o.image_ref = $8)
+            AND ($9::bigint IS NULL OR (o.first_seen, o.id) < (timestamptz 'epoch' + $9::bigint * interval '1 microsecond', $10::bigint))
+          ORDER BY o.first_seen DESC, o.id DESC
+          LIMIT $11`,
+        [
+          orgId,
+          at,
+          q.clusterIds,
+          q.namespace ?? null,
+          q.workloadKind ?? null,
+          q.workloadName ?? null,
+          q.imageDigest ?? null,
+          q.imageRef ?? null,
+          q.afterKey?.firstSeenUs ?? null,
+          q.afterKey?.id ?? null,
+          q.limit + 1,
+        ],
+      ),
     );
-    return rows.map(toObservation);
+    return rows.map((r) => ({ row: toObservation(r), key: `${r.first_seen_us}.${String(r.id)}` }));
   }
 
   async usage(orgId: string, clusterId: string): Promise<{ runningPods: number; runningContainers: number; runningImages: number }> {

@@ -49,8 +49,11 @@ export class InventoryQueryService {
   async containers(caller: Caller, params: ContainerQueryParams) {
     const orgId = orgOf(caller);
     const page = parsePageRequest(params);
-    if (page.after && !/^\d{1,19}$/.test(page.after)) throw new BadRequestException('cursor: is not a cursor this API returned');
-    const query: ContainerQuery = { clusterIds: await this.visibleClusters(caller), when: parseWhen(params), afterId: page.after, limit: page.limit };
+    const when = parseWhen(params);
+    // Instants page by (first_seen, id) — a "<microseconds>.<id>" cursor; everything else by id.
+    const cursorShape = when instanceof Date ? /^\d{1,19}\.\d{1,19}$/ : /^\d{1,19}$/;
+    if (page.after && !cursorShape.test(page.after)) throw new BadRequestException('cursor: is not a cursor this API returned');
+    const query: ContainerQuery = { clusterIds: await this.visibleClusters(caller), when: when instanceof Date ? 'all' : when, afterId: page.after, limit: page.limit };
     if (params.clusterId !== undefined) {
       if (!UUID.test(params.clusterId)) throw new BadRequestException('clusterId: must be a UUID');
       query.clusterIds = query.clusterIds === null || query.clusterIds.includes(params.clusterId) ? [params.clusterId] : [];
@@ -70,6 +73,12 @@ export class InventoryQueryService {
         query.imageRef = image;
       }
     }
+    if (when instanceof Date) {
+      const [firstSeenUs, id] = page.after ? page.after.split('.') : [];
+      const rows = await this.queries.activeAt(orgId, when, { ...query, afterKey: page.after ? { firstSeenUs, id } : null });
+      const result = toPage(rows, page.limit, (r) => r.key);
+      return { items: result.items.map((r) => containerView(r.row)), nextCursor: result.nextCursor };
+    }
     const rows = await this.queries.containers(orgId, query);
     const result = toPage(rows, page.limit, (r) => r.id);
     return { items: result.items.map(containerView), nextCursor: result.nextCursor };
@@ -88,7 +97,7 @@ function bounded(field: string, value: string): string {
   return value;
 }
 
-function parseWhen(params: ContainerQueryParams): ContainerQuery['when'] {
+function parseWhen(params: ContainerQueryParams): ContainerQuery['when'] | Date {
   if (params.at !== undefined) {
     const at = new Date(params.at);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(params.at) || Number.isNaN(at.getTime())) {
