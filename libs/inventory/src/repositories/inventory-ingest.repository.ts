@@ -19,21 +19,18 @@ export interface AgentInventoryState {
 export class InventoryIngestRepository {
   /** Locks the agent's sequence row for the rest of the transaction (retries serialise here). */
   async lockAgentState(m: EntityManager, orgId: string, clusterId: string, agentId: string): Promise<AgentInventoryState> {
-    const inserted: unknown[] = await m.query(
+    // One statement: DO UPDATE both locks an existing row (like FOR UPDATE) and returns it; xmax = 0 marks a new one.
+    const rows: { last_sequence: string; snapshot_id: string | null; snapshot_started_at: Date | null; inserted: boolean }[] = await m.query(
       `INSERT INTO agent_inventory_state (org_id, cluster_id, agent_id, last_sequence) VALUES ($1, $2, $3, 0)
-       ON CONFLICT (cluster_id, agent_id) DO NOTHING RETURNING agent_id`,
-      [orgId, clusterId, agentId],
-    );
-    const rows: { last_sequence: string; snapshot_id: string | null; snapshot_started_at: Date | null }[] = await m.query(
-      `SELECT last_sequence, snapshot_id, snapshot_started_at FROM agent_inventory_state
-        WHERE org_id = $1 AND cluster_id = $2 AND agent_id = $3 FOR UPDATE`,
+       ON CONFLICT (cluster_id, agent_id) DO UPDATE SET updated_at = agent_inventory_state.updated_at
+       RETURNING last_sequence, snapshot_id, snapshot_started_at, (xmax = 0) AS inserted`,
       [orgId, clusterId, agentId],
     );
     return {
       lastSequence: Number(rows[0].last_sequence),
       snapshotId: rows[0].snapshot_id,
       snapshotStartedAt: rows[0].snapshot_started_at,
-      isNew: inserted.length === 1,
+      isNew: rows[0].inserted,
     };
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { InventoryBatch, InventoryResponse } from '@vigil/agent-protocol';
 import { Database } from '@vigil/shared/database';
 import { InventoryIngestRepository } from '../repositories/inventory-ingest.repository';
@@ -17,6 +17,8 @@ export interface AgentIdentity {
  */
 @Injectable()
 export class InventoryIngestService {
+  private readonly logger = new Logger('InventoryIngestService');
+
   constructor(
     private readonly database: Database,
     private readonly ingest: InventoryIngestRepository,
@@ -61,8 +63,13 @@ export class InventoryIngestService {
       if (listener) {
         const runningDigests = [...new Set(folded.rows.filter((r) => r.running).map((r) => r.imageDigest))];
         const mayHaveStopped = snapshotFinished || folded.deletedPods.length > 0 || folded.listedPods.length > 0 || folded.rows.some((r) => !r.running);
-        // New digests get verified, stopped ones resolve their violations; after commit, so ingest never waits on it.
-        await this.database.afterCommit(() => listener.inventoryChanged({ orgId, clusterId, runningDigests, mayHaveStopped }));
+        // New digests get verified, stopped ones resolve their violations: after the commit and
+        // without holding up the agent's answer; what a failure misses, the verification sweep finds.
+        await this.database.afterCommit(() => {
+          listener.inventoryChanged({ orgId, clusterId, runningDigests, mayHaveStopped }).catch((error: unknown) => {
+            this.logger.warn({ err: error, orgId, clusterId }, 'inventory change listener failed; the sweep will catch up');
+          });
+        });
       }
       await this.ingest.saveAgentState(m, orgId, clusterId, batch.agentId, {
         lastSequence: batch.sequence,
