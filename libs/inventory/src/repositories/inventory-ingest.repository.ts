@@ -61,34 +61,39 @@ export class InventoryIngestRepository {
   async upsertImages(m: EntityManager, orgId: string, batch: FoldedBatch): Promise<void> {
     if (batch.images.length === 0) return;
     const images = [...batch.images].sort((a, b) => (a.digest < b.digest ? -1 : 1));
-    const imageParams = [orgId, images.map((i) => i.digest), images.map((i) => i.firstSeen), images.map((i) => i.lastSeen)];
-    await m.query(
-      `INSERT INTO images (org_id, digest, first_seen, last_seen)
-       SELECT $1, d, f, l FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(d, f, l)
-       ON CONFLICT (org_id, digest) DO NOTHING`,
-      imageParams,
-    );
-    await m.query(
-      `UPDATE images i SET first_seen = LEAST(i.first_seen, t.f), last_seen = GREATEST(i.last_seen, t.l)
-         FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(d, f, l)
-        WHERE i.org_id = $1 AND i.digest = t.d
-          AND (t.l > i.last_seen + interval '1 minute' OR t.f < i.first_seen)`,
-      imageParams,
-    );
     const refs = [...batch.references].sort((a, b) => (a.digest + a.ref < b.digest + b.ref ? -1 : 1));
-    const refParams = [orgId, refs.map((r) => r.digest), refs.map((r) => r.ref), refs.map((r) => r.firstSeen), refs.map((r) => r.lastSeen)];
+    // One statement, four parts (one round trip): the inserts skip existing rows, the updates
+    // touch only rows whose interval grows. Reference FKs are checked at the end of the
+    // statement, when the images inserted here already exist.
     await m.query(
-      `INSERT INTO image_references (org_id, digest, ref, first_seen, last_seen)
-       SELECT $1, d, r, f, l FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS t(d, r, f, l)
-       ON CONFLICT (org_id, digest, ref) DO NOTHING`,
-      refParams,
-    );
-    await m.query(
-      `UPDATE image_references x SET first_seen = LEAST(x.first_seen, t.f), last_seen = GREATEST(x.last_seen, t.l)
-         FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS t(d, r, f, l)
-        WHERE x.org_id = $1 AND x.digest = t.d AND x.ref = t.r
-          AND (t.l > x.last_seen + interval '1 minute' OR t.f < x.first_seen)`,
-      refParams,
+      `WITH img AS (SELECT * FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS t(d, f, l)),
+            ref AS (SELECT * FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[]) AS t(d, r, f, l)),
+            new_images AS (
+              INSERT INTO images (org_id, digest, first_seen, last_seen)
+              SELECT $1, d, f, l FROM img ON CONFLICT (org_id, digest) DO NOTHING RETURNING 1),
+            grown_images AS (
+              UPDATE images i SET first_seen = LEAST(i.first_seen, img.f), last_seen = GREATEST(i.last_seen, img.l)
+                FROM img WHERE i.org_id = $1 AND i.digest = img.d
+                 AND (img.l > i.last_seen + interval '1 minute' OR img.f < i.first_seen) RETURNING 1),
+            new_refs AS (
+              INSERT INTO image_references (org_id, digest, ref, first_seen, last_seen)
+              SELECT $1, d, r, f, l FROM ref ON CONFLICT (org_id, digest, ref) DO NOTHING RETURNING 1),
+            grown_refs AS (
+              UPDATE image_references x SET first_seen = LEAST(x.first_seen, ref.f), last_seen = GREATEST(x.last_seen, ref.l)
+                FROM ref WHERE x.org_id = $1 AND x.digest = ref.d AND x.ref = ref.r
+                 AND (ref.l > x.last_seen + interval '1 minute' OR ref.f < x.first_seen) RETURNING 1)
+       SELECT (SELECT count(*) FROM new_images) + (SELECT count(*) FROM grown_images)
+            + (SELECT count(*) FROM new_refs) + (SELECT count(*) FROM grown_refs) AS changed`,
+      [
+        orgId,
+        images.map((i) => i.digest),
+        images.map((i) => i.firstSeen),
+        images.map((i) => i.lastSeen),
+        refs.map((r) => r.digest),
+        refs.map((r) => r.ref),
+        refs.map((r) => r.firstSeen),
+        refs.map((r) => r.lastSeen),
+      ],
     );
   }
 
@@ -134,23 +139,20 @@ export class InventoryIngestRepository {
 
   /** Ends the running rows of listed pods that this batch did not list again, and of deleted pods. */
   async closeUnlisted(m: EntityManager, orgId: string, clusterId: string, batch: FoldedBatch): Promise<void> {
-    if (batch.listedPods.length > 0) {
-      await m.query(
-        `UPDATE observations o SET running = false, last_seen = GREATEST(o.first_seen, d.at)
-           FROM unnest($3::text[], $4::timestamptz[]) AS d(uid, at)
-          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running AND o.last_seen < d.at`,
-        [orgId, clusterId, batch.listedPods.map((p) => p.uid), batch.listedPods.map((p) => p.at)],
-      );
-    }
-    if (batch.deletedPods.length > 0) {
-      await m.query(
-        `UPDATE observations o SET running = false, last_seen = GREATEST(o.first_seen, o.last_seen, d.at)
-           FROM unnest($3::text[], $4::timestamptz[]) AS d(uid, at)
-          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running`,
-        [orgId, clusterId, batch.deletedPods.map((p) => p.uid), batch.deletedPods.map((p) => p.at)],
-      );
-    }
+    // Listed and deleted pods are disjoint (the fold drops a pod's listing once it is deleted): one statement.
+    const pods = [...batch.listedPods.map((p) => ({ ...p, deleted: false })), ...batch.deletedPods.map((p) => ({ ...p, deleted: true }))];
+    if (pods.length === 0) return;
+    await m.query(
+      `UPDATE observations o
+          SET running = false,
+              last_seen = CASE WHEN d.deleted THEN GREATEST(o.first_seen, o.last_seen, d.at) ELSE GREATEST(o.first_seen, d.at) END
+         FROM unnest($3::text[], $4::timestamptz[], $5::boolean[]) AS d(uid, at, deleted)
+        WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running
+          AND (d.deleted OR o.last_seen < d.at)`,
+      [orgId, clusterId, pods.map((p) => p.uid), pods.map((p) => p.at), pods.map((p) => p.deleted)],
+    );
   }
+
 
   /**
    * A finished snapshot: whatever still runs in our books but was neither listed
