@@ -8,6 +8,7 @@ import { RegistryCredentials1795819000000 } from './1795819000000-RegistryCreden
 import { InventoryQueryPaths1795820000000 } from './1795820000000-InventoryQueryPaths';
 import { DropRedundantObservationIndexes1795821000000 } from './1795821000000-DropRedundantObservationIndexes';
 import { InventoryAtKeyset1795822000000 } from './1795822000000-InventoryAtKeyset';
+import { AgentNonceFunction1795823000000 } from './1795823000000-AgentNonceFunction';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -21,4 +22,5 @@ export const allMigrations = [
   InventoryQueryPaths1795820000000,
   DropRedundantObservationIndexes1795821000000,
   InventoryAtKeyset1795822000000,
+  AgentNonceFunction1795823000000,
 ];

@@ -76,28 +76,17 @@ export class AgentCredentialRepository {
 
   /**
    * The replay guard: true when the nonce is new for this cluster (and now
-   * remembered). The credential's last-used time rides in the same statement:
-   * this runs on every agent request.
+   * remembered), touching the credential's last-used time on the way. One
+   * function call outside a transaction: this runs on every agent request.
    */
   async rememberNonce(orgId: string, clusterId: string, nonce: string, expiresAt: Date, keyId: string): Promise<boolean> {
-    const { rows } = await this.database.forOrg(orgId, (m) =>
-      queryRows<{ fresh: boolean }>(
-        m,
-        `WITH fresh AS (
-           INSERT INTO agent_request_nonces (org_id, cluster_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (cluster_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
-             WHERE agent_request_nonces.expires_at <= now()
-           RETURNING nonce
-         ), touched AS (
-           UPDATE cluster_credentials SET last_used_at = now()
-            WHERE org_id = $1 AND key_id = $5 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-              AND EXISTS (SELECT 1 FROM fresh)
-           RETURNING key_id
-         )
-         SELECT EXISTS (SELECT 1 FROM fresh) AS fresh, (SELECT count(*) FROM touched) AS touched`,
-        [orgId, clusterId, nonce, expiresAt, keyId],
-      ),
-    );
+    const rows = await this.database.platformQuery<{ fresh: boolean }>('SELECT vigil_remember_agent_nonce($1, $2, $3, $4, $5) AS fresh', [
+      orgId,
+      clusterId,
+      nonce,
+      expiresAt,
+      keyId,
+    ]);
     return rows[0]?.fresh === true;
   }
 
