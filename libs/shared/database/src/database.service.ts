@@ -34,12 +34,39 @@ export class Database {
       return work(current.manager);
     }
     const afterCommit: (() => unknown)[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
-      return this.ambient.run({ orgId, manager, afterCommit }, () => work(manager));
-    });
+    const result = await this.transaction(orgId, (manager) => this.ambient.run({ orgId, manager, afterCommit }, () => work(manager)));
     await runAfterCommit(afterCommit);
     return result;
+  }
+
+  /**
+   * BEGIN and the org setting go to Postgres in one round trip (the simple
+   * query protocol takes both statements; the id is a checked UUID, never
+   * user text), then the work, then COMMIT: every request pays this, so the
+   * round trip saved counts on every hot path.
+   */
+  private async transaction<T>(orgId: string | null, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    // QueryRunner declares the flag read-only; BaseQueryRunner keeps it as a plain field we own here.
+    const state = runner as unknown as { isTransactionActive: boolean };
+    await runner.connect();
+    try {
+      await runner.query(orgId ? `START TRANSACTION; SELECT set_config('app.org_id', '${orgId}', true)` : 'START TRANSACTION');
+      // Tell TypeORM a transaction is open, so nothing it runs starts (and commits) one of its own.
+      state.isTransactionActive = true;
+      const result = await work(runner.manager);
+      await runner.query('COMMIT');
+      state.isTransactionActive = false;
+      return result;
+    } catch (error) {
+      if (state.isTransactionActive) {
+        state.isTransactionActive = false;
+        await runner.query('ROLLBACK').catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
@@ -60,7 +87,7 @@ export class Database {
       return work(current.manager);
     }
     const afterCommit: (() => unknown)[] = [];
-    const result = await this.dataSource.transaction((manager) => this.ambient.run({ orgId: null, manager, afterCommit }, () => work(manager)));
+    const result = await this.transaction(null, (manager) => this.ambient.run({ orgId: null, manager, afterCommit }, () => work(manager)));
     await runAfterCommit(afterCommit);
     return result;
   }
