@@ -34,21 +34,7 @@ export class InventoryIngestRepository {
     };
   }
 
-  async saveAgentState(
-    m: EntityManager,
-    orgId: string,
-    clusterId: string,
-    agentId: string,
-    state: { lastSequence: number; snapshotId: string | null; snapshotStartedAt: Date | null; snapshotFinished: boolean },
-  ): Promise<void> {
-    await m.query(
-      `UPDATE agent_inventory_state
-          SET last_sequence = $4, snapshot_id = $5, snapshot_started_at = $6,
-              last_snapshot_at = CASE WHEN $7 THEN now() ELSE last_snapshot_at END, updated_at = now()
-        WHERE org_id = $1 AND cluster_id = $2 AND agent_id = $3`,
-      [orgId, clusterId, agentId, state.lastSequence, state.snapshotId, state.snapshotStartedAt, state.snapshotFinished],
-    );
-  }
+
 
   /**
    * Every cluster runs the same sidecar and init images, so an upsert that
@@ -138,20 +124,53 @@ export class InventoryIngestRepository {
   }
 
   /** Ends the running rows of listed pods that this batch did not list again, and of deleted pods. */
-  async closeUnlisted(m: EntityManager, orgId: string, clusterId: string, batch: FoldedBatch): Promise<void> {
-    // Listed and deleted pods are disjoint (the fold drops a pod's listing once it is deleted): one statement.
+  /**
+   * Ends the running rows of listed pods that this batch did not list again,
+   * and of deleted pods, and saves the agent's new sequence, in one statement.
+   * Listed and deleted pods are disjoint (the fold drops a pod's listing once
+   * it is deleted).
+   */
+  async closeUnlistedAndSaveState(
+    m: EntityManager,
+    orgId: string,
+    clusterId: string,
+    agentId: string,
+    batch: FoldedBatch,
+    state: { lastSequence: number; snapshotId: string | null; snapshotStartedAt: Date | null; snapshotFinished: boolean },
+  ): Promise<void> {
     const pods = [...batch.listedPods.map((p) => ({ ...p, deleted: false })), ...batch.deletedPods.map((p) => ({ ...p, deleted: true }))];
-    if (pods.length === 0) return;
     await m.query(
-      `UPDATE observations o
-          SET running = false,
-              last_seen = CASE WHEN d.deleted THEN GREATEST(o.first_seen, o.last_seen, d.at) ELSE GREATEST(o.first_seen, d.at) END
-         FROM unnest($3::text[], $4::timestamptz[], $5::boolean[]) AS d(uid, at, deleted)
-        WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running
-          AND (d.deleted OR o.last_seen < d.at)`,
-      [orgId, clusterId, pods.map((p) => p.uid), pods.map((p) => p.at), pods.map((p) => p.deleted)],
+      `WITH saved AS (
+         UPDATE agent_inventory_state
+            SET last_sequence = $4, snapshot_id = $5, snapshot_started_at = $6,
+                last_snapshot_at = CASE WHEN $7 THEN now() ELSE last_snapshot_at END, updated_at = now()
+          WHERE org_id = $1 AND cluster_id = $2 AND agent_id = $3
+          RETURNING 1
+       ), closed AS (
+         UPDATE observations o
+            SET running = false,
+                last_seen = CASE WHEN d.deleted THEN GREATEST(o.first_seen, o.last_seen, d.at) ELSE GREATEST(o.first_seen, d.at) END
+           FROM unnest($8::text[], $9::timestamptz[], $10::boolean[]) AS d(uid, at, deleted)
+          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running
+            AND (d.deleted OR o.last_seen < d.at)
+          RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM closed) AS closed`,
+      [
+        orgId,
+        clusterId,
+        agentId,
+        state.lastSequence,
+        state.snapshotId,
+        state.snapshotStartedAt,
+        state.snapshotFinished,
+        pods.map((p) => p.uid),
+        pods.map((p) => p.at),
+        pods.map((p) => p.deleted),
+      ],
     );
   }
+
 
 
   /**
