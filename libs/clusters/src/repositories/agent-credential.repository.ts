@@ -64,16 +64,6 @@ export class AgentCredentialRepository {
     return this.database.forOrg(orgId, (m) => m.find(ClusterCredentialEntity, { where: { orgId, clusterId }, order: { createdAt: 'ASC' } }));
   }
 
-  touchCredential(orgId: string, keyId: string): Promise<void> {
-    return this.database.forOrg(orgId, async (m) => {
-      await m.query(
-        `UPDATE cluster_credentials SET last_used_at = now()
-          WHERE org_id = $1 AND key_id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [orgId, keyId],
-      );
-    });
-  }
-
   /**
    * The replay guard: true when the nonce is new for this cluster (and now
    * remembered), touching the credential's last-used time on the way. One

@@ -48,10 +48,6 @@ export class EventRepository {
     });
   }
 
-  findById(orgId: string, id: string): Promise<EventEntity | null> {
-    return this.database.forOrg(orgId, (m) => m.findOneBy(EventEntity, { orgId, id }));
-  }
-
   /** `roots`: groups the caller holds a role on (null: all); an event is visible below any of them. */
   list(orgId: string, filter: { roots: string[] | null; type?: string }, page: PageRequest): Promise<EventEntity[]> {
     return this.database.forOrg(orgId, (m) => {
