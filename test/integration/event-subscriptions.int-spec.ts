@@ -20,50 +20,75 @@ const DELIVERY_ENV = {
 /** The dead-letter test needs a retry window that ends within the test. */
 const SHORT_WINDOW_ENV = { ...DELIVERY_ENV, VIGIL_DELIVERY_MAX_AGE_SECONDS: '3' };
 
-describe('CloudEvents subscriptions and delivery', () => {
-  let api: ApiHarness;
-  let worker: INestApplicationContext | undefined;
-  let acme: TenantFixture;
-  let other: TenantFixture;
-  const sinks: CloudEventsSink[] = [];
+/** API + worker on one database and queue prefix, two tenants, and the sinks a test starts. */
+class DeliveryPlatform {
+  api!: ApiHarness;
+  worker: INestApplicationContext | undefined;
+  acme!: TenantFixture;
+  other!: TenantFixture;
+  private readonly sinks: CloudEventsSink[] = [];
 
-  async function startWorker(): Promise<void> {
-    const config = loadPlatformConfig({ DATABASE_URL: api.databaseUrl, REDIS_URL: TEST_REDIS_URL, VIGIL_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...DELIVERY_ENV });
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix: api.queuePrefix }), { logger: false });
-    await worker.init();
+  constructor(private readonly env: Record<string, string>) {}
+
+  async start(): Promise<void> {
+    this.api = await ApiHarness.start(this.env);
+    await this.startWorker();
+    this.acme = await createTenant(this.api, 'acme');
+    this.other = await createTenant(this.api, 'other');
   }
 
-  async function sink(): Promise<CloudEventsSink> {
+  async startWorker(): Promise<void> {
+    const config = loadPlatformConfig({ DATABASE_URL: this.api.databaseUrl, REDIS_URL: TEST_REDIS_URL, VIGIL_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...this.env });
+    this.worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix: this.api.queuePrefix }), { logger: false });
+    await this.worker.init();
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorker();
+    await this.api.stop();
+    await Promise.all(this.sinks.map((s) => s.stop()));
+  }
+
+  async sink(): Promise<CloudEventsSink> {
     const s = await CloudEventsSink.start();
-    sinks.push(s);
+    this.sinks.push(s);
     return s;
   }
 
-  async function subscribe(target: CloudEventsSink, body: Record<string, unknown>, tenant = acme) {
-    const res = await api.request('POST', '/v1/subscriptions', { token: tenant.owner.token, body: { groupId: tenant.rootGroupId, sink: target.url, ...body } });
+  async subscribe(target: CloudEventsSink, body: Record<string, unknown>, tenant = this.acme) {
+    const res = await this.api.request('POST', '/v1/subscriptions', { token: tenant.owner.token, body: { groupId: tenant.rootGroupId, sink: target.url, ...body } });
     expect(res.status).toBe(201);
     target.secret = res.body.secret;
     return res.body as { id: string; secret: string };
   }
 
   /** Registering an agent emits dev.vigil.cluster.registered.v1 in the cluster's group. */
-  async function registerCluster(groupId: string, name: string, tenant = acme): Promise<string> {
-    const created = await api.request('POST', '/v1/clusters', { token: tenant.owner.token, body: { groupId, name } });
-    await AgentClient.register(api, created.body.registrationToken);
+  async registerCluster(groupId: string, name: string, tenant = this.acme): Promise<string> {
+    const created = await this.api.request('POST', '/v1/clusters', { token: tenant.owner.token, body: { groupId, name } });
+    await AgentClient.register(this.api, created.body.registrationToken);
     return created.body.id;
   }
+}
+
+describe('CloudEvents subscriptions and delivery', () => {
+  const platform = new DeliveryPlatform(DELIVERY_ENV);
+  let api: ApiHarness;
+  let acme: TenantFixture;
+  let other: TenantFixture;
+  const sink = () => platform.sink();
+  const subscribe: DeliveryPlatform['subscribe'] = (...args) => platform.subscribe(...args);
+  const registerCluster: DeliveryPlatform['registerCluster'] = (...args) => platform.registerCluster(...args);
 
   beforeAll(async () => {
-    api = await ApiHarness.start(DELIVERY_ENV);
-    await startWorker();
-    acme = await createTenant(api, 'acme');
-    other = await createTenant(api, 'other');
+    await platform.start();
+    ({ api, acme, other } = platform);
   });
-  afterAll(async () => {
-    await worker?.close();
-    await api.stop();
-    await Promise.all(sinks.map((s) => s.stop()));
-  });
+  afterAll(() => platform.stop());
 
   it('validates subscriptions and shows the secret once', async () => {
     const target = await sink();
@@ -161,8 +186,7 @@ describe('CloudEvents subscriptions and delivery', () => {
   });
 
   it('loses nothing when Redis forgets the queue: the sweep rebuilds it', async () => {
-    await worker!.close();
-    worker = undefined;
+    await platform.stopWorker();
     const target = await sink();
     await subscribe(target, { types: [REGISTERED] });
     await registerCluster(acme.rootGroupId, 'after-flush');
@@ -170,7 +194,7 @@ describe('CloudEvents subscriptions and delivery', () => {
     const keys = await redis.keys(`${api.queuePrefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
-    await startWorker();
+    await platform.startWorker();
     await target.waitFor(() => target.received.length === 1, 'delivery rebuilt by the sweep');
     expect(target.received[0].event.data!.name).toBe('after-flush');
   });
@@ -196,44 +220,19 @@ describe('CloudEvents subscriptions and delivery', () => {
 
 
 describe('dead letters', () => {
+  const platform = new DeliveryPlatform(SHORT_WINDOW_ENV);
   let api: ApiHarness;
-  let worker: INestApplicationContext;
   let acme: TenantFixture;
   let other: TenantFixture;
-  const sinks: CloudEventsSink[] = [];
+  const sink = () => platform.sink();
+  const subscribe: DeliveryPlatform['subscribe'] = (...args) => platform.subscribe(...args);
+  const registerCluster: DeliveryPlatform['registerCluster'] = (...args) => platform.registerCluster(...args);
 
   beforeAll(async () => {
-    api = await ApiHarness.start(SHORT_WINDOW_ENV);
-    const config = loadPlatformConfig({ DATABASE_URL: api.databaseUrl, REDIS_URL: TEST_REDIS_URL, VIGIL_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...SHORT_WINDOW_ENV });
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix: api.queuePrefix }), { logger: false });
-    await worker.init();
-    acme = await createTenant(api, 'acme');
-    other = await createTenant(api, 'other');
+    await platform.start();
+    ({ api, acme, other } = platform);
   });
-  afterAll(async () => {
-    await worker.close();
-    await api.stop();
-    await Promise.all(sinks.map((s) => s.stop()));
-  });
-
-  async function sink(): Promise<CloudEventsSink> {
-    const s = await CloudEventsSink.start();
-    sinks.push(s);
-    return s;
-  }
-
-  async function subscribe(target: CloudEventsSink, body: Record<string, unknown>, tenant = acme) {
-    const res = await api.request('POST', '/v1/subscriptions', { token: tenant.owner.token, body: { groupId: tenant.rootGroupId, sink: target.url, ...body } });
-    expect(res.status).toBe(201);
-    target.secret = res.body.secret;
-    return res.body as { id: string; secret: string };
-  }
-
-  async function registerCluster(groupId: string, name: string, tenant = acme): Promise<string> {
-    const created = await api.request('POST', '/v1/clusters', { token: tenant.owner.token, body: { groupId, name } });
-    await AgentClient.register(api, created.body.registrationToken);
-    return created.body.id;
-  }
+  afterAll(() => platform.stop());
 
   it('parks a delivery as a dead letter after the retry window, and redelivers it on request', async () => {
     const dead = await sink();
