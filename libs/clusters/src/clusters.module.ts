@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AgentAuthGuard } from './agent-auth/agent-auth.guard';
+import { AgentCredentialCache } from './agent-auth/agent-credential.cache';
+import { AgentNonceLedger } from './agent-auth/agent-nonce-ledger';
 import { AgentController } from './controllers/agent.controller';
 import { ClustersController } from './controllers/clusters.controller';
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from './repositories';
@@ -12,7 +14,7 @@ import { ClusterService } from './services/cluster.service';
 @Global()
 @Module({
   controllers: [ClustersController, AgentController],
-  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, AgentCommandQueue, ClusterService, AgentSessionService, AgentAuthGuard, ClusterLifecycleEvents],
-  exports: [AgentAuthGuard, AgentCredentialRepository, ClusterRepository, AgentCommandQueue],
+  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, AgentCommandQueue, ClusterService, AgentSessionService, AgentAuthGuard, AgentCredentialCache, AgentNonceLedger, ClusterLifecycleEvents],
+  exports: [AgentAuthGuard, AgentCredentialCache, AgentNonceLedger, AgentCredentialRepository, ClusterRepository, AgentCommandQueue],
 })
 export class ClustersModule {}

@@ -1,15 +1,10 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { verifyRequest } from '@vigil/agent-protocol';
 import type { Principal } from '@vigil/shared/auth';
-import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
-import { SecretBox } from '@vigil/shared/crypto';
-import { AgentCredentialRepository } from '../repositories';
+import { AgentCredentialCache } from './agent-credential.cache';
+import { AgentNonceLedger } from './agent-nonce-ledger';
 
 export type AgentPrincipal = Extract<Principal, { type: 'agent' }>;
-
-export function credentialContext(keyId: string): string {
-  return `cluster-credential:${keyId}`;
-}
 
 /**
  * Agent endpoints: the request must be signed with a live credential of the
@@ -19,14 +14,11 @@ export function credentialContext(keyId: string): string {
 @Injectable()
 export class AgentAuthGuard implements CanActivate {
   private readonly logger = new Logger('AgentAuthGuard');
-  private readonly box: SecretBox;
 
   constructor(
-    private readonly credentials: AgentCredentialRepository,
-    @Inject(PLATFORM_CONFIG) config: PlatformConfig,
-  ) {
-    this.box = new SecretBox(config.env.VIGIL_SECRET_KEY, 'cluster-credentials');
-  }
+    private readonly credentials: AgentCredentialCache,
+    private readonly nonces: AgentNonceLedger,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
@@ -38,18 +30,16 @@ export class AgentAuthGuard implements CanActivate {
       body: request.rawBody ?? '',
       now: new Date(),
       lookupSecret: async (keyId) => {
-        const stored = await this.credentials.lookup(keyId);
-        if (!stored) return undefined;
-        const secret = this.box.open(stored.secretSealed, credentialContext(keyId));
-        if (!secret) return undefined;
-        orgId = stored.orgId;
-        return { clusterId: stored.clusterId, secret: secret.toString('utf8') };
+        const credential = await this.credentials.lookup(keyId);
+        if (!credential) return undefined;
+        orgId = credential.orgId;
+        return { clusterId: credential.clusterId, secret: credential.secret };
       },
       replayGuard: {
         checkAndRemember: (key, expiresAt) => {
           const clusterId = String(request.headers['vigil-cluster-id'] ?? '');
           const keyId = String(request.headers['vigil-key-id'] ?? '');
-          return orgId ? this.credentials.rememberNonce(orgId, clusterId, key, expiresAt, keyId) : false;
+          return orgId ? this.nonces.remember({ orgId, clusterId, nonce: key, expiresAt, keyId }) : false;
         },
       },
     });

@@ -6,6 +6,15 @@ export interface StoredCredential {
   orgId: string;
   clusterId: string;
   secretSealed: Buffer;
+  expiresAt: Date | null;
+}
+
+export interface AgentNonce {
+  orgId: string;
+  clusterId: string;
+  keyId: string;
+  nonce: string;
+  expiresAt: Date;
 }
 
 /** Registration tokens, agent credentials and the replay guard's nonces. */
@@ -14,9 +23,9 @@ export class AgentCredentialRepository {
   constructor(private readonly database: Database) {}
 
   async lookup(keyId: string): Promise<StoredCredential | null> {
-    const rows = await this.database.platformQuery<{ org_id: string; cluster_id: string; secret_sealed: Buffer }>('SELECT * FROM vigil_agent_credential($1)', [keyId]);
+    const rows = await this.database.platformQuery<{ org_id: string; cluster_id: string; secret_sealed: Buffer; expires_at: Date | null }>('SELECT * FROM vigil_agent_credential($1)', [keyId]);
     const row = rows[0];
-    return row ? { orgId: row.org_id, clusterId: row.cluster_id, secretSealed: row.secret_sealed } : null;
+    return row ? { orgId: row.org_id, clusterId: row.cluster_id, secretSealed: row.secret_sealed, expiresAt: row.expires_at } : null;
   }
 
   insertRegistrationToken(token: Pick<RegistrationTokenEntity, 'id' | 'orgId' | 'clusterId' | 'tokenHash' | 'expiresAt'>): Promise<void> {
@@ -65,19 +74,21 @@ export class AgentCredentialRepository {
   }
 
   /**
-   * The replay guard: true when the nonce is new for this cluster (and now
-   * remembered), touching the credential's last-used time on the way. One
-   * function call outside a transaction: this runs on every agent request.
+   * The replay guard for a batch of verified agent requests (distinct
+   * cluster and nonce pairs): which nonces are new (and now remembered),
+   * touching each credential's last-used time on the way. One function call
+   * outside a transaction: this runs for every agent request.
    */
-  async rememberNonce(orgId: string, clusterId: string, nonce: string, expiresAt: Date, keyId: string): Promise<boolean> {
-    const rows = await this.database.platformQuery<{ fresh: boolean }>('SELECT vigil_remember_agent_nonce($1, $2, $3, $4, $5) AS fresh', [
-      orgId,
-      clusterId,
-      nonce,
-      expiresAt,
-      keyId,
+  async rememberNonces(nonces: readonly AgentNonce[]): Promise<boolean[]> {
+    const rows = await this.database.platformQuery<{ position: number }>('SELECT vigil_remember_agent_nonces($1, $2, $3, $4, $5) AS position', [
+      nonces.map((n) => n.orgId),
+      nonces.map((n) => n.clusterId),
+      nonces.map((n) => n.nonce),
+      nonces.map((n) => n.expiresAt),
+      nonces.map((n) => n.keyId),
     ]);
-    return rows[0]?.fresh === true;
+    const fresh = new Set(rows.map((r) => r.position));
+    return nonces.map((_, i) => fresh.has(i + 1));
   }
 
   pruneNonces(orgId: string): Promise<void> {

@@ -18,7 +18,8 @@ import { Caller } from '@vigil/shared/auth';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 import { SecretBox, sha256 } from '@vigil/shared/crypto';
 import { Database } from '@vigil/shared/database';
-import { AgentPrincipal, credentialContext } from '../agent-auth/agent-auth.guard';
+import type { AgentPrincipal } from '../agent-auth/agent-auth.guard';
+import { credentialContext } from '../agent-auth/agent-credential.cache';
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from '../repositories';
 import { ClusterLifecycleEvents } from './cluster-lifecycle-events';
 

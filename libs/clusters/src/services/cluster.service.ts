@@ -6,7 +6,7 @@ import { AUTHORIZER, Authorizer, Caller, orgOf } from '@vigil/shared/auth';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 import { generateSecret, SecretBox, sha256 } from '@vigil/shared/crypto';
 import { Database, PageRequest, toPage } from '@vigil/shared/database';
-import { credentialContext } from '../agent-auth/agent-auth.guard';
+import { AgentCredentialCache, credentialContext } from '../agent-auth/agent-credential.cache';
 import { CLUSTER_USAGE, ClusterUsageProvider } from '../cluster-usage';
 import { CreateClusterDto } from '../dtos/create-cluster.dto';
 import { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from '../repositories';
@@ -26,6 +26,7 @@ export class ClusterService {
     private readonly database: Database,
     private readonly clusters: ClusterRepository,
     private readonly credentials: AgentCredentialRepository,
+    private readonly liveCredentials: AgentCredentialCache,
     private readonly commands: AgentCommandRepository,
     private readonly audit: AuditService,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
@@ -75,6 +76,7 @@ export class ClusterService {
       await this.clusters.retire(cluster.orgId, id);
       await this.audit.record(caller, { action: 'cluster.delete', objectType: 'cluster', objectId: id, details: { name: cluster.name } });
     });
+    this.liveCredentials.forgetCluster(id);
   }
 
   /** A fresh one-time token, e.g. to re-register an agent that lost its credential. */

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
+import { DatabaseNotifications } from './database-notifications';
 import { Database } from './database.service';
 
 export interface DatabaseModuleOptions {
@@ -24,8 +25,11 @@ export class DatabaseModule {
           retryAttempts: 1,
         }),
       ],
-      providers: [{ provide: Database, useFactory: (ds: DataSource) => new Database(ds), inject: [DataSource] }],
-      exports: [Database],
+      providers: [
+        { provide: Database, useFactory: (ds: DataSource) => new Database(ds), inject: [DataSource] },
+        { provide: DatabaseNotifications, useFactory: (ds: DataSource) => new DatabaseNotifications(ds), inject: [DataSource] },
+      ],
+      exports: [Database, DatabaseNotifications],
     };
   }
 }

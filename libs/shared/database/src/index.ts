@@ -3,3 +3,6 @@ export * from './database.service';
 export * from './database.module';
 export * from './pagination';
 export * from './query-rows';
+export * from './database-notifications';
+export * from './invalidated-cache';
+export * from './tick-batcher';
