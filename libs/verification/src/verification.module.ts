@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AdmissionDecisionRecorder } from './admission/admission-decision.recorder';
 import { AdmissionService } from './admission/admission.service';
 import { AdmissionController } from './controllers/admission.controller';
 import { VerificationFactsModule } from './verification-facts.module';
@@ -12,7 +13,7 @@ import { AdmissionDecisionRepository } from './repositories';
 @Module({
   imports: [VerificationFactsModule],
   controllers: [AdmissionController],
-  providers: [AdmissionDecisionRepository, AdmissionService],
+  providers: [AdmissionDecisionRepository, AdmissionDecisionRecorder, AdmissionService],
   exports: [VerificationFactsModule],
 })
 export class VerificationModule {}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DatabaseNotifications, InvalidatedCache } from '@vigil/shared/database';
 import type { CompiledPolicy, NoMatchBehaviour } from '@vigil/policy-engine';
 import { EffectivePolicyRepository } from '../repositories';
 import { CompiledPolicyCache } from './compiled-policy.cache';
@@ -26,8 +27,33 @@ export interface ClusterPolicyState {
 @Injectable()
 export class EffectivePoliciesService {
   private readonly compiled = new CompiledPolicyCache();
+  private readonly states: InvalidatedCache<ClusterPolicyState>;
 
-  constructor(private readonly effective: EffectivePolicyRepository) {}
+  constructor(
+    private readonly effective: EffectivePolicyRepository,
+    notifications: DatabaseNotifications,
+  ) {
+    this.states = new InvalidatedCache(notifications, { channel: 'vigil_policy_state', ttlMs: 60_000, maxEntries: 50_000 });
+  }
+
+  /**
+   * forCluster from memory, for admission: every request needs it and it
+   * changes rarely. Any change of the org's policies, clusters or group tree
+   * drops the org's entries on every replica (a Postgres notification, so it
+   * may trail a commit by milliseconds). Continuous verification reads
+   * forCluster, which never trails: its jobs run right after the commit.
+   */
+  cachedForCluster(orgId: string, clusterId: string): Promise<ClusterPolicyState | null> {
+    return this.states.get(`${orgId}:${clusterId}`, async () => {
+      const state = await this.forCluster(orgId, clusterId);
+      return state && { value: state, tags: [`org:${orgId}`] };
+    });
+  }
+
+  /** After a commit that changed the org's policies: this replica's next admission sees it at once. */
+  forgetOrg(orgId: string): void {
+    this.states.forget(`org:${orgId}`);
+  }
 
   /** Null when the cluster does not exist (or was retired). */
   async forCluster(orgId: string, clusterId: string): Promise<ClusterPolicyState | null> {

@@ -8,6 +8,7 @@ import { CreatePolicyDto } from '../dtos/create-policy.dto';
 import { UpdatePolicyDto } from '../dtos/update-policy.dto';
 import type { PolicyEntity } from '../entities';
 import { NewRevision, PolicyRepository } from '../repositories';
+import { EffectivePoliciesService } from './effective-policies.service';
 import { POLICY_CHANGE_LISTENER, type PolicyChangeListener } from '../hooks/policy-change.listener';
 import { unifiedDiff } from '../diff/unified-diff';
 import { readPolicyDocument, type ReadDocument } from './policy-document.reader';
@@ -25,6 +26,7 @@ export class PolicyService {
     private readonly audit: AuditService,
     @Inject(AUTHORIZER) private readonly authorizer: Authorizer,
     private readonly publisher: EventPublisher,
+    private readonly effective: EffectivePoliciesService,
     @Optional() @Inject(POLICY_CHANGE_LISTENER) private readonly listener?: PolicyChangeListener,
   ) {}
 
@@ -156,6 +158,7 @@ export class PolicyService {
       data: { policyId: policy.id, name: policy.name, groupId: policy.groupId, revision: policy.revision, mode: policy.mode, actor: actorOf(caller) },
     });
     await this.listener?.policyChanged({ orgId, policyId: policy.id, revision: retired ? null : policy.revision });
+    await this.database.afterCommit(() => this.effective.forgetOrg(orgId));
   }
 
   private revisionRow(caller: Caller, orgId: string, policyId: string, revision: number, groupId: string, read: ReadDocument): NewRevision {

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { AdmissionImage, AdmissionRequest, AdmissionResponse } from '@vigil/agent-protocol';
 import { ClusterRepository, type AgentPrincipal } from '@vigil/clusters';
 import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
-import { Database } from '@vigil/shared/database';
 import { EffectivePoliciesService, type ClusterPolicyState } from '@vigil/policies';
 import {
   evaluate,
@@ -18,7 +17,7 @@ import {
 } from '@vigil/policy-engine';
 import type { StoredImageDecision } from '../entities';
 import { describeRegistryError, ImageFactsService, NEGATIVE_MAX_AGE_MS, type GatheredFacts } from '../facts/image-facts.service';
-import { AdmissionDecisionRepository } from '../repositories';
+import { AdmissionDecisionRecorder } from './admission-decision.recorder';
 import { admissionAnswer, cacheTtlFor, dependsOnObject, type ImageVerdict } from './admission-answer';
 import { storedSupplyChainFacts } from './admission-supply-chain';
 
@@ -40,8 +39,7 @@ export class AdmissionService {
   constructor(
     private readonly policies: EffectivePoliciesService,
     private readonly facts: ImageFactsService,
-    private readonly decisions: AdmissionDecisionRepository,
-    private readonly database: Database,
+    private readonly recorder: AdmissionDecisionRecorder,
     private readonly clusters: ClusterRepository,
     private readonly publisher: EventPublisher,
     // Stored SBOM and vulnerability matches (the images context); without it they are "not scanned yet".
@@ -49,7 +47,7 @@ export class AdmissionService {
   ) {}
 
   async decide(agent: AgentPrincipal, request: AdmissionRequest): Promise<AdmissionResponse> {
-    const state = await this.policies.forCluster(agent.orgId, agent.clusterId);
+    const state = await this.policies.cachedForCluster(agent.orgId, agent.clusterId);
     if (!state) throw new NotFoundException('cluster not found');
     const deadline = Date.now() + ADMISSION_BUDGET_MS;
     const object: AdmissionObject = {
@@ -68,8 +66,8 @@ export class AdmissionService {
     // a denial or warning is also a dev.vigil.admission.v1 event, in the same transaction.
     const id = randomUUID();
     const outcome = !answer.allowed ? 'denied' : answer.warnings.length > 0 ? 'warned' : 'allowed';
-    await this.database.forOrg(agent.orgId, async () => {
-      await this.decisions.insert({
+    await this.recorder.record({
+      decision: {
         id,
         orgId: agent.orgId,
         clusterId: agent.clusterId,
@@ -88,8 +86,8 @@ export class AdmissionService {
         policyStateToken: state.token,
         decidedAt: new Date(),
         publishedAt: outcome === 'allowed' ? null : new Date(),
-      });
-      if (outcome !== 'allowed') await this.emitDecision(id, agent, request, object.name, outcome, answer, outcomes);
+      },
+      alsoInTransaction: outcome === 'allowed' ? undefined : () => this.emitDecision(id, agent, request, object.name, outcome, answer, outcomes),
     });
     return answer;
   }
