@@ -5,16 +5,18 @@
 // image. Printed beside two baselines measured in the same run: the same HTTP
 // stack answering a constant (guard and body validation included, decision
 // and recording replaced), and a bare node:http server answering a constant.
+// The load comes from a child process (bench/support/admission-load.ts), as
+// real agents come from other machines.
 //
 //   npm run build && node dist/bench/admission.bench.js
 //   BENCH_ADMISSION_REQUESTS=4000 BENCH_ADMISSION_CONCURRENCY=16
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { AdmissionResponse } from '@vigil/agent-protocol';
@@ -22,10 +24,10 @@ import { RegistryClient, type RepositoryLocation } from '@vigil/oci';
 import { loadPlatformConfig } from '@vigil/shared/config';
 import { AdmissionService } from '@vigil/verification';
 import { createApiApp } from '../apps/api/src/bootstrap';
+import { ADMISSION_PATH, admissionBody, runLoad, type LoadOutcome } from './support/admission-load';
 import { AgentCredential, BENCH_REDIS_URL, connect, createMigratedDatabase, expectStatus, HttpClient, signedPost } from './support/bench-platform';
-import { envInt, fmtMs, fmtRate, log, msSince, now, secondsSince, summarize, table, type LatencySummary } from './support/stats';
+import { envInt, fmtMs, fmtRate, log, table } from './support/stats';
 
-const ADMISSION_PATH = '/v1/agent/admission';
 const TARGET_PER_SECOND = 1_000;
 const TARGET_P99_MS = 50;
 const ADMIN_TOKEN = 'bench-admission-admin-token-0123456789';
@@ -158,49 +160,6 @@ function benchPolicies(host: string, release: string, ops: string, stranger: str
   ];
 }
 
-// ---------------------------------------------------------------- load
-
-interface LoadOutcome {
-  label: string;
-  seconds: number;
-  latency: LatencySummary;
-  perSecond: number;
-  problems: string[];
-}
-
-async function closedLoop(label: string, settings: AdmissionSettings, send: (i: number) => Promise<{ status: number; body: unknown }>, check: (body: unknown) => string | null): Promise<LoadOutcome> {
-  const latencies: number[] = [];
-  const problems: string[] = [];
-  let next = 0;
-  const start = now();
-  await Promise.all(
-    Array.from({ length: settings.concurrency }, async () => {
-      while (next < settings.requests) {
-        const i = next++;
-        const t = now();
-        const res = await send(i);
-        latencies.push(msSince(t));
-        const problem = res.status !== 200 ? `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}` : check(res.body);
-        if (problem && problems.length < 5) problems.push(problem);
-      }
-    }),
-  );
-  const seconds = secondsSince(start);
-  return { label, seconds, latency: summarize(latencies), perSecond: settings.requests / seconds, problems };
-}
-
-function admissionBody(i: number, refs: string[]): string {
-  return JSON.stringify({
-    uid: randomUUID(),
-    kind: 'Deployment',
-    namespace: 'shop',
-    name: `web-${i % 50}`,
-    operation: 'CREATE',
-    labels: { app: 'web' },
-    images: [{ container: 'app', type: 'container', ref: refs[i % refs.length] }],
-  });
-}
-
 // ---------------------------------------------------------------- run
 
 export async function run(): Promise<boolean> {
@@ -254,42 +213,48 @@ export async function run(): Promise<boolean> {
     expectStatus(registered, 201, 'POST /v1/agent/register');
     const credential: AgentCredential = registered.body;
 
-    const allowedAll = (body: unknown) => {
-      const r = body as AdmissionResponse;
-      return r.allowed && r.reasons.length === 0 && r.warnings.length === 0 && r.decisions.length === 1 ? null : `unexpected answer ${JSON.stringify(r).slice(0, 300)}`;
-    };
-    const sendAdmission = (i: number) => signedPost<AdmissionResponse>(http!, credential, ADMISSION_PATH, admissionBody(i, refs));
+    const apiUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const load = (label: string, check: 'clean-allow' | 'allowed' | 'any', requests = settings.requests) =>
+      runLoad({ label, url: apiUrl, requests, concurrency: settings.concurrency, refs, credential, check });
 
     // Warm-up: the first request per image verifies against the registry; the rest is JIT and pools.
     for (let i = 0; i < refs.length; i++) {
-      const res = await sendAdmission(i);
-      const problem = res.status === 200 ? allowedAll(res.body) : `HTTP ${res.status}`;
-      if (problem) throw new Error(`warm-up admission of ${refs[i]}: ${problem}`);
+      const res = await signedPost<AdmissionResponse>(http, credential, ADMISSION_PATH, admissionBody(i, refs));
+      const clean = res.status === 200 && res.body.allowed && res.body.reasons.length === 0 && res.body.warnings.length === 0;
+      if (!clean) throw new Error(`warm-up admission of ${refs[i]}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     }
-    await closedLoop('warm-up', { ...settings, requests: Math.min(500, settings.requests) }, sendAdmission, allowedAll);
+    const warmUp = await load('warm-up', 'clean-allow', Math.min(500, settings.requests));
+    if (warmUp.problems.length > 0) throw new Error(`warm-up: ${warmUp.problems[0]}`);
 
     const service = app.get(AdmissionService);
     const decide = service.decide.bind(service);
     const constant = JSON.parse(CONSTANT_BODY) as AdmissionResponse;
     await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-    const bareHttp = new HttpClient(`http://127.0.0.1:${(bare.address() as AddressInfo).port}`, settings.concurrency);
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
 
-    const outcomes: LoadOutcome[] = [];
+    // Server CPU per request (this process serves; the load runs elsewhere): steadier than req/s on a busy machine.
+    const outcomes: (LoadOutcome & { cpuMsPerRequest: number })[] = [];
+    const measured = async (run: () => Promise<LoadOutcome>) => {
+      const before = process.cpuUsage();
+      const outcome = await run();
+      const used = process.cpuUsage(before);
+      outcomes.push({ ...outcome, cpuMsPerRequest: (used.user + used.system) / 1000 / settings.requests });
+    };
     try {
       for (let round = 0; round < settings.rounds; round++) {
         service.decide = async () => constant;
-        outcomes.push(await closedLoop('baseline: same stack, constant answer', settings, sendAdmission, (b) => ((b as AdmissionResponse).allowed ? null : 'constant not served')));
+        await measured(() => load('baseline: same stack, constant answer', 'allowed'));
         service.decide = decide;
-        outcomes.push(await closedLoop('admission decisions (warm)', settings, sendAdmission, allowedAll));
-        outcomes.push(await closedLoop('baseline: bare node:http, constant', settings, (i) => bareHttp.send('POST', ADMISSION_PATH, { body: admissionBody(i, refs), headers: { 'content-type': 'application/json' } }), () => null));
+        await measured(() => load('admission decisions (warm)', 'clean-allow'));
+        await measured(() => runLoad({ label: 'baseline: bare node:http, constant', url: bareUrl, requests: settings.requests, concurrency: settings.concurrency, refs, check: 'any' }));
       }
     } finally {
       service.decide = decide;
-      await bareHttp.close();
     }
 
-    const rows = outcomes.map((o) => [o.label, fmtRate(o.perSecond), fmtMs(o.latency.p50), fmtMs(o.latency.p95), fmtMs(o.latency.p99), fmtMs(o.latency.max)]);
-    log(table(['run', 'req/s', 'p50', 'p95', 'p99', 'max'], rows));
+    const rows = outcomes.map((o) => [o.label, fmtRate(o.perSecond), fmtMs(o.latency.p50), fmtMs(o.latency.p95), fmtMs(o.latency.p99), fmtMs(o.latency.max), fmtMs(o.cpuMsPerRequest)]);
+    log(table(['run', 'req/s', 'p50', 'p95', 'p99', 'max', 'API CPU/req'], rows));
+    log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
     const real = outcomes.filter((o) => o.label.startsWith('admission'));
     const best = real.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.label}: ${p}`));

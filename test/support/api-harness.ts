@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { createApiApp } from '../../apps/api/src/bootstrap';
-import { loadPlatformConfig } from '../../libs/shared/config/src';
+import { loadPlatformConfig, type PlatformConfig } from '../../libs/shared/config/src';
 import { createTestDatabase } from '../../libs/shared/testing/src';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,6 +29,7 @@ export class ApiHarness {
     readonly databaseUrl: string,
     private readonly app: INestApplication,
     private readonly dropDatabase: () => Promise<void>,
+    private readonly config: PlatformConfig,
   ) {}
 
   static async start(env: Record<string, string> = {}, port = 0): Promise<ApiHarness> {
@@ -45,7 +46,20 @@ export class ApiHarness {
     const app = await createApiApp(config, { queuePrefix });
     await app.listen(port, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
-    return new ApiHarness(`http://127.0.0.1:${address.port}`, queuePrefix, database.url, app, database.drop);
+    return new ApiHarness(`http://127.0.0.1:${address.port}`, queuePrefix, database.url, app, database.drop, config);
+  }
+
+  /** Another API process on the same database and queues, as a second replica behind a load balancer (stopping it keeps the database). */
+  async replica(): Promise<ApiHarness> {
+    const app = await createApiApp(this.config, { queuePrefix: this.queuePrefix });
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as AddressInfo;
+    return new ApiHarness(`http://127.0.0.1:${address.port}`, this.queuePrefix, this.databaseUrl, app, async () => undefined, this.config);
+  }
+
+  /** The application itself, for tests that look inside (e.g. at a cache). */
+  get<T>(token: abstract new (...args: never[]) => T): T {
+    return this.app.get(token, { strict: false });
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResult<T>> {
