@@ -16,8 +16,8 @@
 // The kube API is the fake one (the agent lists and watches pods at start).
 //
 //   npm run build && node dist/bench/agent-admission.bench.js
-//   BENCH_AGENT_ADMISSION_SECONDS=5   per measured run (default 5)
-//   BENCH_AGENT_ADMISSION_ROUNDS=3    alternating bare/agent rounds per connection count (default 3)
+//   BENCH_AGENT_ADMISSION_SECONDS=3   per measured run (default 3)
+//   BENCH_AGENT_ADMISSION_ROUNDS=6    alternating bare/agent rounds per connection count (default 6)
 //   BENCH_AGENT_CPU_PROF=/tmp/prof    also write agent.cpuprofile and bare.cpuprofile there
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -228,8 +228,8 @@ async function load(server: ChildProcess, spec: LoadSpec): Promise<Figures> {
 // ---------------------------------------------------------------- the benchmark
 
 export async function run(): Promise<boolean> {
-  const seconds = envInt('BENCH_AGENT_ADMISSION_SECONDS', 5, 1, 600);
-  const rounds = envInt('BENCH_AGENT_ADMISSION_ROUNDS', 3, 1, 20);
+  const seconds = envInt('BENCH_AGENT_ADMISSION_SECONDS', 3, 1, 600);
+  const rounds = envInt('BENCH_AGENT_ADMISSION_ROUNDS', 6, 1, 50);
   const distRoot = path.resolve(__dirname, '..');
   const agentMain = path.join(distRoot, 'apps/agent/src/main.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-agent-'));
