@@ -118,6 +118,39 @@ describe('agent admission webhook (against the platform test double)', () => {
     expect(platform.admissions.map((a) => a.uid)).toEqual(['c1', 'c3']);
   });
 
+  it('answers a cached denial and cached warnings like the platform\'s, in the apiVersion asked, without asking again', async () => {
+    const denied = 'registry.example.com/cache-test/unsigned:3.1';
+    const warned = `registry.example.com/cache-test/no-sbom@${DIGEST}`;
+    platform.decide = (req) => ({
+      allowed: false,
+      warnings: [],
+      reasons: [],
+      policyStateToken: platform.policyStateToken,
+      decisions: req.images.map((i) =>
+        i.ref === denied
+          ? { image: i.ref, allowed: false, warnings: [], reasons: ['policy "signed-by-team" failed: no matching signature'], cacheTtlSeconds: 300 }
+          : { image: i.ref, allowed: true, warnings: ['policy "sbom-present" (warn): no SBOM attached'], reasons: [], cacheTtlSeconds: 300 },
+      ),
+    });
+    const object = (name: string) => ({ metadata: { name, namespace: 'shop' }, spec: { template: { spec: { containers: [{ name: 'app', image: denied }, { name: 'sidecar', image: warned }] } } } });
+    const first = await review(admissionReview({ kind: 'Deployment', uid: 'cache-deny-1', object: object('first') }));
+    const cached = await review(admissionReview({ kind: 'StatefulSet', apiVersion: 'admission.k8s.io/v1beta1', uid: 'cache-deny-2', name: 'second', object: object('second') }));
+    expect(platform.admissions.map((a) => a.uid)).toEqual(['cache-deny-1']);
+    for (const [res, uid, apiVersion] of [[first, 'cache-deny-1', 'admission.k8s.io/v1'], [cached, 'cache-deny-2', 'admission.k8s.io/v1beta1']] as const) {
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ apiVersion, kind: 'AdmissionReview', response: { uid, allowed: false, status: { code: 403 } } });
+      expect(res.json.response.status.message).toContain(`${denied}: policy "signed-by-team" failed: no matching signature`);
+      expect(res.json.response.status.message).not.toContain('no-sbom');
+      expect(res.json.response.warnings).toEqual([`${warned}: policy "sbom-present" (warn): no SBOM attached`]);
+    }
+    expect(cached.json.response.status.message).toMatch(/^Vigil denied StatefulSet shop\/second: /);
+    // An allowed image from the cache answers the plain allowed response.
+    const allowedObject = { metadata: { name: 'third' }, spec: { template: { spec: { containers: [{ name: 'sidecar', image: warned }] } } } };
+    const onlyWarned = await review(admissionReview({ kind: 'Job', uid: 'cache-warn', object: allowedObject }));
+    expect(onlyWarned.json).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'cache-warn', allowed: true, warnings: [`${warned}: policy "sbom-present" (warn): no SBOM attached`] } });
+    expect(platform.admissions).toHaveLength(1);
+  });
+
   it('applies the failure policy "fail" when the platform does not answer within the deadline', async () => {
     let release!: () => void;
     platform.admissionGate = new Promise<void>((r) => (release = r));
@@ -132,18 +165,38 @@ describe('agent admission webhook (against the platform test double)', () => {
     }
   });
 
-  it('answers 400 to malformed reviews and keeps serving', async () => {
+  it('answers 400 to malformed reviews, naming what is wrong, and keeps serving', async () => {
     expect((await review('{not json')).status).toBe(400);
-    expect((await review({ kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1' })).status).toBe(400);
-    expect((await review({ kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v2', request: { uid: 'x' } })).status).toBe(400);
-    const badSpec = admissionReview({ kind: 'Deployment', object: { metadata: { name: 'x' }, spec: { template: { spec: { containers: 'nginx' } } } } });
-    const bad = await review(badSpec);
-    expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatch(/containers/);
-    const noImage = admissionReview({ kind: 'Pod', object: { metadata: { name: 'x' }, spec: { containers: [{ name: 'a' }] } } });
-    expect((await review(noImage)).status).toBe(400);
+    const deployment = (spec: unknown) => admissionReview({ kind: 'Deployment', object: { metadata: { name: 'x' }, spec: { template: { spec } } } });
+    const withRequest = (patch: Record<string, unknown>) => {
+      const body = admissionReview({ kind: 'Pod' }) as { request: Record<string, unknown> };
+      return { ...body, request: { ...body.request, ...patch } };
+    };
+    const cases: [string, unknown, RegExp][] = [
+      ['null', null, /\(root\)/],
+      ['an array', [admissionReview({ kind: 'Pod' })], /\(root\)/],
+      ['no request', { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1' }, /request/],
+      ['an unknown apiVersion', { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v2', request: { uid: 'x' } }, /apiVersion/],
+      ['a uid that is a number', withRequest({ uid: 42 }), /request\.uid/],
+      ['a uid longer than 128', withRequest({ uid: 'u'.repeat(129) }), /request\.uid/],
+      ['an unknown operation', withRequest({ operation: 'PATCH' }), /request\.operation/],
+      ['groups that are not strings', withRequest({ userInfo: { username: 'alice', groups: [1] } }), /request\.userInfo\.groups/],
+      ['containers as a string', deployment({ containers: 'nginx' }), /Deployment pod spec: containers/],
+      ['a container without image', admissionReview({ kind: 'Pod', object: { metadata: { name: 'x' }, spec: { containers: [{ name: 'a' }] } } }), /pod spec: containers\.0/],
+      ['an init container with an empty name', deployment({ initContainers: [{ name: '', image: 'busybox' }] }), /initContainers\.0/],
+      ['a CronJob without its job template', admissionReview({ kind: 'CronJob', object: { metadata: { name: 'x' }, spec: { schedule: '* * * * *' } } }), /CronJob pod spec/],
+      ['a label value that is a number', admissionReview({ kind: 'Pod', object: { metadata: { name: 'x', labels: { tier: 3 } }, spec: { containers: [{ name: 'a', image: 'b' }] } } }), /metadata: labels\.tier/],
+      ['an owner reference without uid', admissionReview({ kind: 'ReplicaSet', object: { metadata: { name: 'x', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }] }, spec: { template: { spec: { containers: [{ name: 'a', image: 'b' }] } } } } }), /ownerReferences\.0/],
+      ['CREATE without an object', admissionReview({ kind: 'Pod', object: 'not-an-object' as unknown as Record<string, unknown> }), /request\.object is required/],
+    ];
+    for (const [what, body, message] of cases) {
+      const res = await review(body as object);
+      expect({ what, status: res.status, error: res.json?.error }).toEqual({ what, status: 400, error: expect.stringMatching(message) });
+    }
     expect((await getText(agent.port, tls.ca, '/healthz')).status).toBe(200);
     expect(platform.admissions).toHaveLength(0);
+    // And a well-formed review right after is answered as usual.
+    expect((await review(admissionReview({ kind: 'Pod', operation: 'DELETE', uid: 'after-malformed' }))).json.response).toMatchObject({ uid: 'after-malformed', allowed: true });
   });
 
   it('exposes metrics and per-component readiness', async () => {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AdmissionRequest, AdmissionResponse, ImageDecision, OwnerReference, WorkloadOwner } from '@vigil/agent-protocol';
 import type { AgentMetrics } from '../health/agent-metrics';
 import type { PlatformClient } from '../platform-client/platform-client';
-import { ParsedReview, ReviewAnswer, admissionReviewResponse, parseAdmissionReview } from './admission-review';
+import { ReviewAnswer, admissionReviewJson } from './admission-response';
+import { ParsedReview, parseAdmissionReview, platformFields } from './admission-review';
 import type { DecisionCache } from './decision-cache';
 
 export interface AdmissionOptions {
@@ -15,55 +16,79 @@ export interface AdmissionOptions {
 
 export interface HttpAnswer {
   status: number;
-  body: unknown;
+  /** JSON text. */
+  body: string;
 }
+
+type Decided = { result: 'allowed' | 'denied' | 'exempt' | 'failure_policy'; answer: ReviewAnswer };
+
+const ALLOW: ReviewAnswer = { allowed: true };
+const EXEMPT: Decided = { result: 'exempt', answer: ALLOW };
+const ALLOWED: Decided = { result: 'allowed', answer: ALLOW };
+const DRY_RUN: Decided = { result: 'exempt', answer: { allowed: true, warnings: ['Vigil: dry-run requests are not verified'] } };
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
 /**
  * Decides one AdmissionReview: exempt cases without a platform call, then the
  * decision cache, then the platform within the deadline, else the failure policy.
+ * Exempt and cached answers are synchronous (no promise on the warm path).
  */
 export class AdmissionHandler {
+  private readonly exempt: ReadonlySet<string>;
+
   constructor(
     private readonly platform: PlatformClient,
     private readonly cache: DecisionCache,
     private readonly metrics: AgentMetrics,
     private readonly log: Logger,
     private readonly o: AdmissionOptions,
-  ) {}
-
-  async handle(body: unknown): Promise<HttpAnswer> {
-    const timer = this.metrics.admissionDuration.startTimer();
-    try {
-      const parsed = parseAdmissionReview(body);
-      if (!parsed.ok) {
-        this.metrics.admissionRequests.inc({ result: 'malformed' });
-        return { status: 400, body: { error: parsed.error } };
-      }
-      const review = parsed.review;
-      const { result, answer } = await this.decide(review);
-      this.metrics.admissionRequests.inc({ result });
-      return { status: 200, body: admissionReviewResponse(review.apiVersion, review.uid, answer) };
-    } finally {
-      timer();
-    }
+  ) {
+    this.exempt = new Set(o.exemptNamespaces);
   }
 
-  private async decide(r: ParsedReview): Promise<{ result: string; answer: ReviewAnswer }> {
-    if (r.operation === 'DELETE' || r.operation === 'CONNECT' || !r.kind) return { result: 'exempt', answer: { allowed: true } };
-    if (this.o.exemptNamespaces.includes(r.namespace)) return { result: 'exempt', answer: { allowed: true } };
-    // Dry runs have no effect to prevent; answering them without the platform keeps `--dry-run=server` fast and event-free.
-    if (r.dryRun) return { result: 'exempt', answer: { allowed: true, warnings: ['Vigil: dry-run requests are not verified'] } };
-    if (r.images.length === 0) return { result: 'exempt', answer: { allowed: true } };
-
-    const cached = r.images.map((i) => this.cache.get(i.ref));
-    if (cached.every((d): d is ImageDecision => d !== undefined)) {
-      this.metrics.decisionCache.inc({ outcome: 'hit' });
-      return this.fromDecisions(r, cached, [], []);
+  handle(body: unknown): HttpAnswer | Promise<HttpAnswer> {
+    const started = performance.now();
+    const parsed = parseAdmissionReview(body);
+    if (!parsed.ok) {
+      this.metrics.admissionRequests.inc({ result: 'malformed' });
+      this.metrics.admissionDuration.observe((performance.now() - started) / 1000);
+      return { status: 400, body: JSON.stringify({ error: parsed.error }) };
     }
-    this.metrics.decisionCache.inc({ outcome: 'miss' });
+    const review = parsed.review;
+    const local = this.decideLocally(review);
+    if (local) return this.answer(review, local, started);
+    return this.askPlatform(review).then((decided) => this.answer(review, decided, started));
+  }
 
+  private answer(r: ParsedReview, { result, answer }: Decided, started: number): HttpAnswer {
+    this.metrics.admissionRequests.inc({ result });
+    this.metrics.admissionDuration.observe((performance.now() - started) / 1000);
+    return { status: 200, body: admissionReviewJson(r.apiVersion, r.uid, answer) };
+  }
+
+  /** Exempt cases and cache hits; undefined when the platform must be asked. */
+  private decideLocally(r: ParsedReview): Decided | undefined {
+    if (r.operation === 'DELETE' || r.operation === 'CONNECT' || !r.kind) return EXEMPT;
+    if (this.exempt.has(r.namespace)) return EXEMPT;
+    // Dry runs have no effect to prevent; answering them without the platform keeps `--dry-run=server` fast and event-free.
+    if (r.dryRun) return DRY_RUN;
+    if (r.images.length === 0) return EXEMPT;
+
+    const cached: ImageDecision[] = [];
+    for (const image of r.images) {
+      const decision = this.cache.get(image.ref);
+      if (!decision) {
+        this.metrics.decisionCache.inc({ outcome: 'miss' });
+        return undefined;
+      }
+      cached.push(decision);
+    }
+    this.metrics.decisionCache.inc({ outcome: 'hit' });
+    return this.fromDecisions(r, cached, [], []);
+  }
+
+  private async askPlatform(r: ParsedReview): Promise<Decided> {
     let response: AdmissionResponse;
     try {
       response = await this.platform.call('admission', this.toRequest(r), { timeoutMs: this.o.deadlineMs });
@@ -76,7 +101,9 @@ export class AdmissionHandler {
     return this.fromDecisions(r, response.decisions, response.reasons, response.warnings, response.allowed);
   }
 
-  private fromDecisions(r: ParsedReview, decisions: ImageDecision[], reasons: string[], warnings: string[], verdict?: boolean) {
+  private fromDecisions(r: ParsedReview, decisions: ImageDecision[], reasons: string[], warnings: string[], verdict?: boolean): Decided {
+    // Reasons only shape a denial's message, so they do not matter here.
+    if (verdict !== false && warnings.length === 0 && decisions.every((d) => d.allowed && d.warnings.length === 0)) return ALLOWED;
     const failing = decisions.filter((d) => !d.allowed).map((d) => `${d.image}: ${d.reasons.join('; ') || 'not allowed'}`);
     const allowed = verdict ?? failing.length === 0;
     const allReasons = unique([...failing, ...reasons.filter((x) => !failing.some((f) => f.includes(x)))]);
@@ -94,7 +121,7 @@ export class AdmissionHandler {
     return `Vigil denied ${what}: ${reasons.join(' | ')}`.slice(0, 4000);
   }
 
-  private failurePolicy(r: ParsedReview, error: Error): { result: string; answer: ReviewAnswer } {
+  private failurePolicy(r: ParsedReview, error: Error): Decided {
     this.log.warn({ uid: r.uid, kind: r.kind, namespace: r.namespace, err: error.message, policy: this.o.failurePolicy }, 'platform did not decide in time; failure policy applied');
     const why = `Vigil could not verify the images (${error.message})`;
     return this.o.failurePolicy === 'ignore'
@@ -103,7 +130,8 @@ export class AdmissionHandler {
   }
 
   private toRequest(r: ParsedReview): AdmissionRequest {
-    const owner = this.o.ownerOf(r.namespace, r.ownerReferences);
+    const { labels, ownerReferences, user } = platformFields(r);
+    const owner = this.o.ownerOf(r.namespace, ownerReferences);
     return {
       uid: r.uid,
       kind: r.kind!,
@@ -112,9 +140,9 @@ export class AdmissionHandler {
       ...(r.generateName ? { generateName: r.generateName.slice(0, 253) } : {}),
       operation: r.operation as 'CREATE' | 'UPDATE',
       ...(owner ? { owner } : {}),
-      labels: r.labels,
+      labels,
       images: r.images,
-      ...(r.user ? { user: r.user } : {}),
+      ...(user ? { user } : {}),
     };
   }
 }

@@ -1,4 +1,5 @@
-import { admissionReviewResponse, parseAdmissionReview } from './admission-review';
+import { admissionReviewJson } from './admission-response';
+import { parseAdmissionReview, platformFields } from './admission-review';
 
 const review = (kind: string, object: unknown, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'admission.k8s.io/v1',
@@ -21,7 +22,7 @@ describe('parseAdmissionReview', () => {
 
   it('keeps only protocol-valid labels and drops nothing else silently', () => {
     const r = parseAdmissionReview(review('Pod', { metadata: { labels: { ok: 'yes', 'bad key!': 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }));
-    expect(r.ok && r.review.labels).toEqual({ ok: 'yes' });
+    expect(r.ok && platformFields(r.review).labels).toEqual({ ok: 'yes' });
   });
 
   it.each([
@@ -37,8 +38,17 @@ describe('parseAdmissionReview', () => {
     expect(!r.ok && r.error.length).toBeGreaterThan(0);
   });
 
-  it('answers in the apiVersion it was asked in', () => {
-    expect(admissionReviewResponse('admission.k8s.io/v1beta1', 'u', { allowed: true })).toMatchObject({ apiVersion: 'admission.k8s.io/v1beta1', response: { uid: 'u', allowed: true } });
-    expect(admissionReviewResponse(undefined, 'u', { allowed: false, message: 'no' })).toMatchObject({ apiVersion: 'admission.k8s.io/v1', response: { status: { code: 403, message: 'no' } } });
+  it('answers in the apiVersion it was asked in, with status and warnings only when there are any', () => {
+    const answer = (apiVersion: string | undefined, uid: string, a: Parameters<typeof admissionReviewJson>[2]) => JSON.parse(admissionReviewJson(apiVersion, uid, a));
+    expect(answer('admission.k8s.io/v1beta1', 'u', { allowed: true })).toEqual({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', response: { uid: 'u', allowed: true } });
+    expect(answer(undefined, 'u', { allowed: false, message: 'no' })).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u', allowed: false, status: { code: 403, message: 'no' } } });
+    expect(answer('admission.k8s.io/v1', 'u', { allowed: true, warnings: ['w'] })).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u', allowed: true, warnings: ['w'] } });
+    expect(answer('admission.k8s.io/v1', 'u', { allowed: false, code: 503, message: 'down', warnings: [] })).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u', allowed: false, status: { code: 503, message: 'down' } } });
+  });
+
+  it('echoes any uid as valid JSON (quotes, backslashes, unicode)', () => {
+    for (const uid of ['a"b', 'back\\slash', 'line\nbreak', 'ünï €', '</script>']) {
+      expect(JSON.parse(admissionReviewJson('admission.k8s.io/v1', uid, { allowed: true })).response.uid).toBe(uid);
+    }
   });
 });

@@ -23,50 +23,64 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+/** A thrown handler answers 500 for this request only; the process lives on. */
+function failed(d: AgentServerDeps, res: ServerResponse, error: unknown): void {
+  d.metrics.handlerErrors.inc({ component: 'admission' });
+  d.log.error({ err: error }, 'admission server handler failed');
+  send(res, 500, { error: 'internal error' });
+}
+
+/** POST /validate. Callbacks rather than async/await: a warm-cache answer is written in the request's 'end' event, without promise ticks. */
+function validate(d: AgentServerDeps, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(c);
   });
+  req.on('error', (error) => failed(d, res, error));
+  req.on('end', () => {
+    // Inside an event callback a throw would be uncaught: everything is under this try.
+    try {
+      if (size > MAX_BODY_BYTES) return send(res, 413, { error: 'AdmissionReview too large' });
+      const body = parseJson(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (body === NOT_JSON) {
+        d.metrics.admissionRequests.inc({ result: 'malformed' });
+        return send(res, 400, { error: 'body is not JSON' });
+      }
+      const answer = d.admission.handle(body);
+      if (answer instanceof Promise) answer.then((a) => send(res, a.status, a.body), (error: unknown) => failed(d, res, error));
+      else send(res, answer.status, answer.body);
+    } catch (error) {
+      failed(d, res, error);
+    }
+  });
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 /** The HTTPS server: POST /validate, and /healthz, /readyz, /metrics beside it. */
 export function createAgentServer(d: AgentServerDeps): Server {
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       const s = d.health.snapshot();
       return send(res, s.ready ? 200 : 503, { status: s.ready ? 'ok' : 'unavailable', components: s.components });
     }
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, await d.metrics.registry.metrics(), d.metrics.registry.contentType);
-    if (req.method === 'POST' && path === '/validate') {
-      const raw = await readBody(req);
-      if (!raw) return send(res, 413, { error: 'AdmissionReview too large' });
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        d.metrics.admissionRequests.inc({ result: 'malformed' });
-        return send(res, 400, { error: 'body is not JSON' });
-      }
-      const answer = await d.admission.handle(body);
-      return send(res, answer.status, answer.body);
-    }
     send(res, 404, { error: 'not found' });
   };
   return createServer({ cert: d.cert, key: d.key }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      // A thrown handler answers 500 for this request only; the process lives on.
-      d.metrics.handlerErrors.inc({ component: 'admission' });
-      d.log.error({ err: error }, 'admission server handler failed');
-      send(res, 500, { error: 'internal error' });
-    });
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (req.method === 'POST' && path === '/validate') return validate(d, req, res);
+    handle(req, res, path).catch((error: unknown) => failed(d, res, error));
   });
 }
