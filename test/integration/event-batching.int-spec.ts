@@ -186,13 +186,13 @@ describe('batched publishing and delivery', () => {
       if (healthy.sink.uniqueDeliveries.length < ours.length) return false;
       slowBusyWhenHealthyDone = slow.sink.inFlight > 0 || slow.sink.requests === 0;
       return true;
-    }, 'every event at the healthy sink');
+    }, 'every event at the healthy sink', 60_000);
     await Promise.all([
       database.forOrg(acme.orgId, () => publisher.publishMany(acme.orgId, ours)),
       database.forOrg(other.orgId, () => publisher.publishMany(other.orgId, theirs)),
     ]);
     await healthyDone;
-    await otherHealthy.sink.waitFor(() => otherHealthy.sink.uniqueDeliveries.length === theirs.length, 'the other org');
+    await otherHealthy.sink.waitFor(() => otherHealthy.sink.uniqueDeliveries.length === theirs.length, 'the other org', 60_000);
 
     expect(slowBusyWhenHealthyDone).toBe(true);
     expect(receivedIds(healthy.sink, new Set(ours.map((e) => e.id)))).toEqual(ours.map((e) => e.id).sort());
@@ -204,5 +204,6 @@ describe('batched publishing and delivery', () => {
     const failedAttempts = failed.body.items.flatMap((d: { attempts: { outcome: string; statusCode: number }[] }) => d.attempts);
     expect(failedAttempts.length).toBeGreaterThanOrEqual(1);
     for (const a of failedAttempts) expect(a).toEqual(expect.objectContaining({ outcome: 'failed', statusCode: 500, error: 'sink answered 500' }));
-  });
+    // 130 deliveries and four sinks in the test's own process: in a full parallel suite this takes far longer than alone.
+  }, 120_000);
 });
