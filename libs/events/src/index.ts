@@ -6,3 +6,4 @@ export { DeliveryService } from './services/delivery.service';
 export type { DeliveryOutcome } from './services/delivery.service';
 export { EVENT_TYPES, iamEventType, orgSource, clusterSource } from './event-types';
 export { buildDeliveryRequest } from './delivery/cloud-event-request';
+export { DELIVERY_CONCURRENCY } from './delivery/http-sender';

@@ -1,13 +1,14 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { DeliveryOutcome, DeliveryService } from '@vigil/events';
+import { DELIVERY_CONCURRENCY, DeliveryOutcome, DeliveryService } from '@vigil/events';
 import { DeliverJob, QUEUE_NAMES } from '@vigil/shared/queue';
 
 /**
  * Sends CloudEvents to subscribers. Many at once, each bounded by the delivery
- * timeout, so one slow sink holds one slot, never the queue.
+ * timeout, so one slow sink holds a slot, never the queue; many at once also
+ * share their database round trips (DeliveryService batches them per org).
  */
-@Processor(QUEUE_NAMES.deliver, { concurrency: 16 })
+@Processor(QUEUE_NAMES.deliver, { concurrency: DELIVERY_CONCURRENCY })
 export class DeliveryProcessor extends WorkerHost {
   constructor(private readonly deliveries: DeliveryService) {
     super();

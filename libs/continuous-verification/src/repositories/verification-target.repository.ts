@@ -137,6 +137,21 @@ export class VerificationTargetRepository {
     return rows.map((r) => ({ orgId: r.org_id, clusterId: r.cluster_id, digests: r.digests, dueAt: r.due_at }));
   }
 
+  /** The due work of these clusters, grouped exactly as `dueClusters` groups it (so both make the same job ids). */
+  async dueIn(orgId: string, clusterIds: readonly string[]): Promise<DueCluster[]> {
+    if (clusterIds.length === 0) return [];
+    const rows: { cluster_id: string; digests: string[]; due_at: Date }[] = await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT cluster_id, array_agg(image_digest ORDER BY image_digest) AS digests, min(due_at) AS due_at
+           FROM verification_targets
+          WHERE org_id = $1 AND cluster_id = ANY($2::uuid[]) AND due_at <= now()
+          GROUP BY cluster_id`,
+        [orgId, clusterIds],
+      ),
+    );
+    return rows.map((r) => ({ orgId, clusterId: r.cluster_id, digests: r.digests, dueAt: r.due_at }));
+  }
+
   /** Cross-org: which orgs run any of these digests (platform-wide metadata changes). */
   async orgsRunning(digests: readonly string[]): Promise<string[]> {
     const rows: { org_id: string }[] = await this.database.platform((m) => m.query('SELECT * FROM vigil_orgs_running_digests($1::text[])', [digests]));

@@ -99,6 +99,20 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
     return marked;
   }
 
+  /**
+   * Jobs for what is due in these clusters now, under the ids the reverify
+   * tick gives them (due time and digests), so its safety-net re-adds find
+   * them queued instead of queuing each cluster's work a second time.
+   */
+  async enqueueDueIn(orgId: string, clusterIds: readonly string[]): Promise<number> {
+    return this.enqueueDue(orgId, await this.targets.dueIn(orgId, clusterIds));
+  }
+
+  /** Jobs for due work as `VerificationTargetRepository.dueClusters`/`dueIn` group it. */
+  enqueueDue(orgId: string, due: readonly { clusterId: string; digests: readonly string[]; dueAt: Date }[]): Promise<number> {
+    return this.addJobs(orgId, due.map((d) => ({ clusterId: d.clusterId, digests: d.digests, dueAtMs: d.dueAt.getTime() })));
+  }
+
   /** The fast path: jobs for due (cluster, digest) pairs, per cluster, in bounded chunks. */
   async enqueue(orgId: string, pairs: readonly { clusterId: string; digest: string }[], dueAtMs = 0): Promise<number> {
     const byCluster = new Map<string, Set<string>>();
@@ -107,9 +121,13 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
       set.add(p.digest);
       byCluster.set(p.clusterId, set);
     }
+    return this.addJobs(orgId, [...byCluster].map(([clusterId, digests]) => ({ clusterId, digests: [...digests], dueAtMs })));
+  }
+
+  private async addJobs(orgId: string, groups: readonly { clusterId: string; digests: readonly string[]; dueAtMs: number }[]): Promise<number> {
     const jobs: { name: string; data: VerifyImagesJob; opts: typeof VERIFY_JOB_OPTIONS }[] = [];
-    for (const [clusterId, set] of byCluster) {
-      const digests = [...set].sort();
+    for (const { clusterId, digests: unsorted, dueAtMs } of groups) {
+      const digests = [...unsorted].sort();
       for (let i = 0; i < digests.length; i += VERIFY_MAX_DIGESTS) {
         const data: VerifyImagesJob = { orgId, clusterId, digests: digests.slice(i, i + VERIFY_MAX_DIGESTS) };
         jobs.push({ name: 'verify.images', data, opts: { ...VERIFY_JOB_OPTIONS, jobId: verifyImagesJobId(data, dueAtMs) } });

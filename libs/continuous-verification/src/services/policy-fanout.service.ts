@@ -47,7 +47,7 @@ export class PolicyFanoutService {
       return affected;
     });
     if (!pairs) return 0;
-    await this.verification.enqueue(orgId, pairs);
+    await this.verification.enqueueDueIn(orgId, [...new Set(pairs.map((p) => p.clusterId))]);
     return pairs.length;
   }
 }

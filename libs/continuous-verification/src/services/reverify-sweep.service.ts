@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { QUEUE_NAMES, VERIFY_JOB_OPTIONS, verifyPolicyJobId, type VerifyPolicyJob } from '@vigil/shared/queue';
 import { PolicyChangeRepository } from '../repositories/policy-change.repository';
 import { ScheduleRepository } from '../repositories/schedule.repository';
-import { VerificationTargetRepository } from '../repositories/verification-target.repository';
+import { VerificationTargetRepository, type DueCluster } from '../repositories/verification-target.repository';
 import { ViolationRepository } from '../repositories/violation.repository';
 import { ContinuousVerification } from './continuous-verification.service';
 
@@ -85,14 +85,14 @@ export class ReverifySweepService {
 
   /** Jobs for every due (cluster, digest); ids derive from the digests and due time, so repeats are no-ops. */
   async enqueueDue(): Promise<number> {
-    let added = 0;
+    const byOrg = new Map<string, DueCluster[]>();
     for (const due of await this.targets.dueClusters(DUE_CLUSTERS_PER_TICK)) {
-      added += await this.verification.enqueue(
-        due.orgId,
-        due.digests.map((digest) => ({ clusterId: due.clusterId, digest })),
-        due.dueAt.getTime(),
-      );
+      const list = byOrg.get(due.orgId) ?? [];
+      list.push(due);
+      byOrg.set(due.orgId, list);
     }
+    let added = 0;
+    for (const [orgId, due] of byOrg) added += await this.verification.enqueueDue(orgId, due);
     return added;
   }
 }

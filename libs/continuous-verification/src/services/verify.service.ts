@@ -79,17 +79,22 @@ export class VerifyService {
   async verifyImages(job: VerifyImagesJob): Promise<VerifyOutcome> {
     const { orgId, clusterId } = job;
     const outcome: VerifyOutcome = { verified: 0, transitions: 0, opened: 0, resolved: 0, actions: 0, failed: 0 };
-    // Marks made after this instant (a newer trigger) survive this job.
-    const startedAt = await this.targets.clock(orgId);
-    const digests = await this.targets.outstanding(orgId, clusterId, job.digests);
-    if (digests.length === 0) return outcome;
-    const cluster = await this.running.cluster(orgId, clusterId);
-    const state = cluster?.live ? await this.policies.forCluster(orgId, clusterId) : null;
-    if (!cluster || !state) {
-      await this.targets.clear(orgId, clusterId, digests);
-      return outcome;
-    }
-    const running = await this.running.runningIn(orgId, clusterId, digests);
+    // The reads share one transaction: a job is a few round trips, not a few transactions.
+    const read = await this.database.forOrg(orgId, async () => {
+      // Marks made after this instant (a newer trigger) survive this job.
+      const startedAt = await this.targets.clock(orgId);
+      const digests = await this.targets.outstanding(orgId, clusterId, job.digests);
+      if (digests.length === 0) return null;
+      const cluster = await this.running.cluster(orgId, clusterId);
+      const state = cluster?.live ? await this.policies.forCluster(orgId, clusterId) : null;
+      if (!cluster || !state) {
+        await this.targets.clear(orgId, clusterId, digests);
+        return null;
+      }
+      return { startedAt, digests, cluster, state, running: await this.running.runningIn(orgId, clusterId, digests) };
+    });
+    if (!read) return outcome;
+    const { startedAt, digests, cluster, state, running } = read;
     // Stored SBOM and matches only, and only when some policy of the cluster reads them.
     const needs = supplyChainNeeds(state.policies.map((p) => p.policy));
     const supply = running.size > 0 && needsSupplyChain(needs) ? await this.supplyChain.factsFor(orgId, [...running.keys()], needs) : new Map<string, SupplyChainFacts>();
@@ -118,8 +123,9 @@ export class VerifyService {
         await this.evaluations.write(orgId, clusterId, plan.writes, plan.removals, checkedAt);
         await this.violations.resolve(orgId, plan.resolves, checkedAt);
         const opened = await this.violations.open(orgId, clusterId, cluster.groupId, plan.opens, checkedAt);
-        for (const t of plan.transitions) {
-          await this.publisher.publish(orgId, {
+        await this.publisher.publishMany(
+          orgId,
+          plan.transitions.map((t) => ({
             id: transitionEventId(orgId, clusterId, t),
             type: EVENT_TYPES.validationChanged,
             groupId: cluster.groupId,
@@ -127,8 +133,8 @@ export class VerifyService {
             subject: imageSubject(t.imageRef, t.digest),
             time: checkedAt,
             data: validationChangedData(clusterId, running.get(t.digest)!, t, checkedAt),
-          });
-        }
+          })),
+        );
         outcome.actions = await this.actions.violationsOpened(orgId, clusterId, state, opened);
         await this.targets.markVerified(orgId, clusterId, done, startedAt, state.token);
         outcome.verified = done.length;

@@ -9,6 +9,13 @@ export interface SendResult {
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
+/**
+ * Delivery attempts one worker runs at once (the deliver processor's
+ * concurrency). Each sink gets as many keep-alive connections, so an attempt
+ * never spends its deadline queued behind others to the same sink.
+ */
+export const DELIVERY_CONCURRENCY = 64;
+
 /** POSTs one delivery with a hard deadline; never throws (a failure is a result to record). */
 export class HttpSender {
   private readonly agent: Agent;
@@ -18,7 +25,7 @@ export class HttpSender {
       connect: { lookup: guardedLookup(options.allowPrivateTargets) as never, timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      connections: 16,
+      connections: DELIVERY_CONCURRENCY,
     });
   }
 

@@ -15,6 +15,12 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+export interface AttemptEntry {
+  delivery: DeliveryEntity;
+  attempt: AttemptRecord;
+  next: { state: 'pending' | 'succeeded' | 'dead'; nextAttemptAt: Date };
+}
+
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly database: Database) {}
@@ -28,10 +34,11 @@ export class DeliveryRepository {
   }
 
   /**
-   * Everything one attempt needs, in one round trip: the delivery, its
-   * subscription (with the sealed secret) and its event.
+   * Everything the attempts of these deliveries need, in one round trip: each
+   * delivery, its subscription (with the sealed secret) and its event.
+   * Deliveries that do not exist are absent from the map.
    */
-  async loadForAttempt(orgId: string, id: string): Promise<AttemptContext | null> {
+  async loadForAttempts(orgId: string, ids: readonly string[]): Promise<Map<string, AttemptContext>> {
     const rows: Record<string, any>[] = await this.database.forOrg(orgId, (m) =>
       m.query(
         `SELECT d.id, d.subscription_id, d.event_id, d.state, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error,
@@ -41,37 +48,11 @@ export class DeliveryRepository {
            FROM deliveries d
            JOIN subscriptions s ON s.org_id = d.org_id AND s.id = d.subscription_id
            LEFT JOIN events e ON e.org_id = d.org_id AND e.id = d.event_id
-          WHERE d.org_id = $1 AND d.id = $2`,
-        [orgId, id],
+          WHERE d.org_id = $1 AND d.id = ANY($2::uuid[])`,
+        [orgId, ids],
       ),
     );
-    const r = rows[0];
-    if (!r) return null;
-    const delivery = Object.assign(new DeliveryEntity(), {
-      id: r.id,
-      orgId,
-      subscriptionId: r.subscription_id,
-      eventId: r.event_id,
-      state: r.state,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-      lastStatusCode: r.last_status_code,
-      lastError: r.last_error,
-      createdAt: r.created_at,
-      completedAt: r.completed_at,
-    });
-    return {
-      delivery,
-      subscription: {
-        sink: r.sink,
-        mode: r.mode,
-        secretSealed: r.secret_sealed,
-        deleted: r.subscription_deleted_at !== null,
-        failingSince: r.failing_since,
-        nextProbeAt: r.next_probe_at,
-      },
-      event: r.e_id ? { id: r.e_id, type: r.e_type, source: r.e_source, subject: r.e_subject, time: r.e_time, data: r.e_data } : null,
-    };
+    return new Map(rows.map((r) => [r.id as string, toAttemptContext(orgId, r)]));
   }
 
   findById(orgId: string, id: string): Promise<DeliveryEntity | null> {
@@ -79,21 +60,52 @@ export class DeliveryRepository {
   }
 
   /**
-   * Records attempt number `delivery.attempts + 1`; a second worker that raced
-   * on the same attempt finds the counter moved and records nothing.
+   * Records attempt number `delivery.attempts + 1` of each delivery, all in
+   * one statement: a worker that raced on the same attempt finds the counter
+   * moved and records nothing. Answers, per entry, whether it was recorded.
    */
-  recordAttempt(orgId: string, delivery: DeliveryEntity, attempt: AttemptRecord, next: { state: 'pending' | 'succeeded' | 'dead'; nextAttemptAt: Date }): Promise<boolean> {
-    return this.database.forOrg(orgId, async (m) => {
-      const { affected } = await queryRows(
+  async recordAttempts(orgId: string, entries: readonly AttemptEntry[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    // One row may be updated once per statement: a second entry for the same attempt loses, as it would have lost the race.
+    const first = new Map<string, AttemptEntry>();
+    for (const e of entries) if (!first.has(e.delivery.id)) first.set(e.delivery.id, e);
+    const { rows } = await this.database.forOrg(orgId, (m) =>
+      queryRows<{ id: string }>(
         m,
-        `UPDATE deliveries SET attempts = attempts + 1, state = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6,
-                completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
-          WHERE org_id = $1 AND id = $2 AND attempts = $7 AND state = 'pending'`,
-        [orgId, delivery.id, next.state, next.nextAttemptAt, attempt.statusCode, attempt.error, delivery.attempts],
-      );
-      if (affected === 1) await m.insert(DeliveryAttemptEntity, { orgId, deliveryId: delivery.id, ...attempt });
-      return affected === 1;
-    });
+        `WITH input AS (
+           SELECT * FROM jsonb_to_recordset($2::jsonb)
+             AS r(id uuid, expected int, state text, next_attempt_at timestamptz, status_code int, latency_ms int, outcome text, error text)
+         ), updated AS (
+           UPDATE deliveries d
+              SET attempts = d.attempts + 1, state = r.state, next_attempt_at = r.next_attempt_at, last_status_code = r.status_code,
+                  last_error = r.error, completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE now() END
+             FROM input r
+            WHERE d.org_id = $1 AND d.id = r.id AND d.attempts = r.expected AND d.state = 'pending'
+           RETURNING d.id
+         ), logged AS (
+           INSERT INTO delivery_attempts (org_id, delivery_id, status_code, latency_ms, outcome, error)
+           SELECT $1, r.id, r.status_code, r.latency_ms, r.outcome, r.error FROM input r JOIN updated u ON u.id = r.id
+         )
+         SELECT id::text AS id FROM updated`,
+        [
+          orgId,
+          JSON.stringify(
+            [...first.values()].map((e) => ({
+              id: e.delivery.id,
+              expected: e.delivery.attempts,
+              state: e.next.state,
+              next_attempt_at: e.next.nextAttemptAt.toISOString(),
+              status_code: e.attempt.statusCode,
+              latency_ms: e.attempt.latencyMs,
+              outcome: e.attempt.outcome,
+              error: e.attempt.error,
+            })),
+          ),
+        ],
+      ),
+    );
+    const recorded = new Set(rows.map((r) => r.id));
+    return entries.map((e) => first.get(e.delivery.id) === e && recorded.has(e.delivery.id));
   }
 
   postpone(orgId: string, id: string, until: Date): Promise<void> {
@@ -135,4 +147,32 @@ export class DeliveryRepository {
       m.createQueryBuilder(DeliveryAttemptEntity, 'a').where('a.org_id = :orgId AND a.delivery_id = ANY(:ids::uuid[])', { orgId, ids: deliveryIds }).orderBy('a.id', 'ASC').getMany(),
     );
   }
+}
+
+function toAttemptContext(orgId: string, r: Record<string, any>): AttemptContext {
+  const delivery = Object.assign(new DeliveryEntity(), {
+    id: r.id,
+    orgId,
+    subscriptionId: r.subscription_id,
+    eventId: r.event_id,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    completedAt: r.completed_at,
+  });
+  return {
+    delivery,
+    subscription: {
+      sink: r.sink,
+      mode: r.mode,
+      secretSealed: r.secret_sealed,
+      deleted: r.subscription_deleted_at !== null,
+      failingSince: r.failing_since,
+      nextProbeAt: r.next_probe_at,
+    },
+    event: r.e_id ? { id: r.e_id, type: r.e_type, source: r.e_source, subject: r.e_subject, time: r.e_time, data: r.e_data } : null,
+  };
 }

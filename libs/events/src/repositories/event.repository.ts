@@ -4,7 +4,6 @@ import { EventEntity } from '../entities';
 
 export interface NewEvent {
   id: string;
-  orgId: string;
   groupId: string;
   type: string;
   source: string;
@@ -18,34 +17,41 @@ export class EventRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Writes the event and, in the same statement's transaction, one pending
-   * delivery per matching subscription (on the event's group or an ancestor,
-   * type filter empty or naming it). Idempotent on the event id: a replayed
-   * transition writes nothing twice. Returns the new delivery ids.
+   * Writes the events and, in the same statement, one pending delivery per
+   * (event, matching subscription): a subscription on the event's group or an
+   * ancestor, type filter empty or naming it. Idempotent on the event ids: a
+   * replayed transition writes nothing twice (neither event nor deliveries).
+   * One round trip whatever the number of events; `seq` follows input order.
    */
-  insertWithDeliveries(event: NewEvent): Promise<{ inserted: boolean; deliveryIds: string[] }> {
-    return this.database.forOrg(event.orgId, async (m) => {
-      const inserted = await queryRows(
+  async insertManyWithDeliveries(orgId: string, events: readonly NewEvent[]): Promise<{ inserted: number; deliveryIds: string[] }> {
+    if (events.length === 0) return { inserted: 0, deliveryIds: [] };
+    const { rows } = await this.database.forOrg(orgId, (m) =>
+      queryRows<{ inserted: number; delivery_ids: string[] }>(
         m,
-        `INSERT INTO events (id, org_id, group_id, group_path, type, source, subject, time, data)
-         SELECT $1, $2, $3, COALESCE((SELECT ancestor_ids FROM groups WHERE org_id = $2 AND id = $3), ARRAY[$3::uuid]), $4, $5, $6, $7, $8
-         ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [event.id, event.orgId, event.groupId, event.type, event.source, event.subject, event.time, event.data],
-      );
-      if (inserted.rows.length === 0) return { inserted: false, deliveryIds: [] };
-      const deliveries = await queryRows<{ id: string }>(
-        m,
-        `INSERT INTO deliveries (id, org_id, subscription_id, event_id)
-         SELECT gen_random_uuid(), s.org_id, s.id, $2
-           FROM subscriptions s
-           JOIN groups g ON g.org_id = $1 AND g.id = $3
-          WHERE s.org_id = $1 AND s.deleted_at IS NULL AND s.group_id = ANY(g.ancestor_ids)
-            AND (cardinality(s.types) = 0 OR $4 = ANY(s.types))
-         RETURNING id`,
-        [event.orgId, event.id, event.groupId, event.type],
-      );
-      return { inserted: true, deliveryIds: deliveries.rows.map((r) => r.id) };
-    });
+        `WITH input AS (
+           SELECT (j.doc->>'id')::uuid AS id, (j.doc->>'groupId')::uuid AS group_id, j.doc->>'type' AS type, j.doc->>'source' AS source,
+                  j.doc->>'subject' AS subject, (j.doc->>'time')::timestamptz AS time, j.doc->'data' AS data, j.ord
+             FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS j(doc, ord)
+         ), inserted AS (
+           INSERT INTO events (id, org_id, group_id, group_path, type, source, subject, time, data)
+           SELECT i.id, $1, i.group_id, COALESCE(g.ancestor_ids, ARRAY[i.group_id]), i.type, i.source, i.subject, i.time, i.data
+             FROM input i LEFT JOIN groups g ON g.org_id = $1 AND g.id = i.group_id
+            ORDER BY i.ord
+           ON CONFLICT (id) DO NOTHING
+           RETURNING id, group_path, type
+         ), delivered AS (
+           INSERT INTO deliveries (id, org_id, subscription_id, event_id)
+           SELECT gen_random_uuid(), s.org_id, s.id, e.id
+             FROM inserted e
+             JOIN subscriptions s ON s.org_id = $1 AND s.deleted_at IS NULL AND s.group_id = ANY(e.group_path)
+                                 AND (cardinality(s.types) = 0 OR e.type = ANY(s.types))
+           RETURNING id
+         )
+         SELECT (SELECT count(*) FROM inserted)::int AS inserted, ARRAY(SELECT id::text FROM delivered) AS delivery_ids`,
+        [orgId, JSON.stringify(events.map((e) => ({ id: e.id, groupId: e.groupId, type: e.type, source: e.source, subject: e.subject, time: e.time.toISOString(), data: e.data })))],
+      ),
+    );
+    return { inserted: rows[0].inserted, deliveryIds: rows[0].delivery_ids };
   }
 
   /** `roots`: groups the caller holds a role on (null: all); an event is visible below any of them. */

@@ -6,8 +6,9 @@ import { SecretBox } from '@vigil/shared/crypto';
 import { DELIVER_JOB_OPTIONS, DeliverJob, deliverJobId, QUEUE_NAMES } from '@vigil/shared/queue';
 import { retryDelayMs } from '../delivery/backoff';
 import { buildDeliveryRequest } from '../delivery/cloud-event-request';
+import { Coalescer } from '../delivery/coalescer';
 import { HttpSender } from '../delivery/http-sender';
-import { DeliveryRepository, SubscriptionRepository } from '../repositories';
+import { DeliveryRepository, SubscriptionRepository, type AttemptContext, type AttemptEntry } from '../repositories';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'dead' | 'postponed' | 'stale';
 
@@ -18,13 +19,20 @@ export function subscriptionSecretContext(subscriptionId: string): string {
 /**
  * One delivery attempt: at-least-once, signed, bounded in time. A failing
  * sink trips a per-subscription breaker so its backlog waits for a probe
- * instead of holding worker slots that other sinks and orgs need.
+ * instead of holding worker slots that other sinks and orgs need. The
+ * attempts running at once in this process share their database round trips
+ * (per org): one query loads them, one statement records them.
  */
 @Injectable()
 export class DeliveryService implements OnModuleDestroy {
   private readonly logger = new Logger('DeliveryService');
   private readonly box: SecretBox;
   private readonly sender: HttpSender;
+  private readonly loads = new Coalescer<string, AttemptContext | null>(async (orgId, ids) => {
+    const found = await this.deliveries.loadForAttempts(orgId, ids);
+    return ids.map((id) => found.get(id) ?? null);
+  });
+  private readonly records = new Coalescer<AttemptEntry, boolean>((orgId, entries) => this.deliveries.recordAttempts(orgId, entries));
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -41,7 +49,7 @@ export class DeliveryService implements OnModuleDestroy {
   }
 
   async attempt(job: DeliverJob, now = new Date()): Promise<DeliveryOutcome> {
-    const context = await this.deliveries.loadForAttempt(job.orgId, job.deliveryId);
+    const context = await this.loads.submit(job.orgId, job.deliveryId);
     if (!context) return 'stale';
     const { delivery, subscription, event } = context;
     if (delivery.state !== 'pending' || delivery.attempts !== job.attempt) return 'stale';
@@ -67,12 +75,11 @@ export class DeliveryService implements OnModuleDestroy {
     const sent = await this.sender.send(subscription.sink, headers, body);
     const ok = sent.error === null;
     const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts + 1, Math.random, this.config.env.VIGIL_DELIVERY_RETRY_BASE_MS));
-    const recorded = await this.deliveries.recordAttempt(
-      job.orgId,
+    const recorded = await this.records.submit(job.orgId, {
       delivery,
-      { statusCode: sent.statusCode, latencyMs: sent.latencyMs, outcome: ok ? 'succeeded' : 'failed', error: sent.error },
-      { state: ok ? 'succeeded' : 'pending', nextAttemptAt: ok ? now : nextAttemptAt },
-    );
+      attempt: { statusCode: sent.statusCode, latencyMs: sent.latencyMs, outcome: ok ? 'succeeded' : 'failed', error: sent.error },
+      next: { state: ok ? 'succeeded' : 'pending', nextAttemptAt: ok ? now : nextAttemptAt },
+    });
     if (ok) {
       if (subscription.failingSince) await this.subscriptions.recordSinkSuccess(job.orgId, delivery.subscriptionId);
       return 'succeeded';

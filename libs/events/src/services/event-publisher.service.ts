@@ -17,10 +17,14 @@ export interface PublishEvent {
   data: Record<string, unknown>;
 }
 
+/** addBulk chunk: one Redis round trip each, small enough not to stall Redis for others. */
+const ENQUEUE_CHUNK = 500;
+
 /**
- * The outbox: `publish` writes the event and its deliveries in the caller's
- * transaction, and enqueues the deliveries once that transaction commits.
- * If the enqueue is lost, the delivery sweep finds the pending rows.
+ * The outbox: `publish`/`publishMany` write the events and their deliveries
+ * in the caller's transaction (one statement however many events), and
+ * enqueue the deliveries in bulk once that transaction commits. If the
+ * enqueue is lost, the delivery sweep finds the pending rows.
  */
 @Injectable()
 export class EventPublisher {
@@ -31,27 +35,38 @@ export class EventPublisher {
   ) {}
 
   async publish(orgId: string, event: PublishEvent): Promise<{ id: string; deliveries: number }> {
-    const id = event.id ?? randomUUID();
-    const result = await this.events.insertWithDeliveries({
-      id,
-      orgId,
+    const { ids, deliveries } = await this.publishMany(orgId, [event]);
+    return { id: ids[0], deliveries };
+  }
+
+  /**
+   * Many events of one org at once (e.g. every transition of a verify job).
+   * Events whose id already exists are skipped with their deliveries, so a
+   * retried transaction emits nothing twice. Returns the ids in input order.
+   */
+  async publishMany(orgId: string, events: readonly PublishEvent[]): Promise<{ ids: string[]; deliveries: number }> {
+    const rows = events.map((event) => ({
+      id: event.id ?? randomUUID(),
       groupId: event.groupId,
       type: event.type,
       source: event.source,
       subject: event.subject ?? null,
       time: event.time ?? new Date(),
       data: event.data,
-    });
-    if (result.deliveryIds.length > 0) {
-      await this.database.afterCommit(() =>
-        this.deliverQueue.addBulk(
-          result.deliveryIds.map((deliveryId) => {
-            const job = { orgId, deliveryId, attempt: 0 };
-            return { name: 'deliver', data: job, opts: { ...DELIVER_JOB_OPTIONS, jobId: deliverJobId(job) } };
-          }),
-        ),
+    }));
+    const { deliveryIds } = await this.events.insertManyWithDeliveries(orgId, rows);
+    if (deliveryIds.length > 0) await this.database.afterCommit(() => this.enqueue(orgId, deliveryIds));
+    return { ids: rows.map((r) => r.id), deliveries: deliveryIds.length };
+  }
+
+  private async enqueue(orgId: string, deliveryIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < deliveryIds.length; i += ENQUEUE_CHUNK) {
+      await this.deliverQueue.addBulk(
+        deliveryIds.slice(i, i + ENQUEUE_CHUNK).map((deliveryId) => {
+          const job = { orgId, deliveryId, attempt: 0 };
+          return { name: 'deliver', data: job, opts: { ...DELIVER_JOB_OPTIONS, jobId: deliverJobId(job) } };
+        }),
       );
     }
-    return { id, deliveries: result.deliveryIds.length };
   }
 }
