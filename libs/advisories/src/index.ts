@@ -2,6 +2,7 @@ export { AdvisoriesCoreModule, AdvisoriesModule, rawBody } from './advisories.mo
 export { advisoryEntities } from './entities';
 export { AdvisoryIndexService } from './services/advisory-index.service';
 export { AdvisoryQueryService, type ResolvedAdvisory } from './services/advisory-query.service';
+export { AdvisoryMatchingService, MATCH_SWEEP_GRACE_SECONDS, type MatchReport, type MatchingStatus } from './services/advisory-matching.service';
 export { AdvisoryImportService, type ImportResult, type ImportRejection } from './services/advisory-import.service';
 export { SbomScanService, packageQuery, parseUploadedSbom, vulnerabilityView, type VulnerabilityView } from './services/sbom-scan.service';
 export { ADVISORY_CHANGE_HANDLER, type AdvisoryChangeHandler } from './services/advisory-changes';
