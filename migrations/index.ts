@@ -10,6 +10,7 @@ import { DropRedundantObservationIndexes1795821000000 } from './1795821000000-Dr
 import { InventoryAtKeyset1795822000000 } from './1795822000000-InventoryAtKeyset';
 import { AgentNonceFunction1795823000000 } from './1795823000000-AgentNonceFunction';
 import { AdvisoryMatchBacklog1795824000000 } from './1795824000000-AdvisoryMatchBacklog';
+import { AdvisoryFeeds1795825000000 } from './1795825000000-AdvisoryFeeds';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -25,4 +26,5 @@ export const allMigrations = [
   InventoryAtKeyset1795822000000,
   AgentNonceFunction1795823000000,
   AdvisoryMatchBacklog1795824000000,
+  AdvisoryFeeds1795825000000,
 ];

@@ -6,8 +6,10 @@ import { DEFAULT_SBOM_LIMITS } from '@vigil/supply-chain';
 import { AdvisoriesController } from './controllers/advisories.controller';
 import { AdvisoryOperationsController } from './controllers/advisory-operations.controller';
 import { SbomsController } from './controllers/sboms.controller';
+import { AdvisoryFeedRepository } from './repositories/advisory-feed.repository';
 import { AdvisoryMatchRepository } from './repositories/advisory-match.repository';
 import { AdvisoryRepository } from './repositories/advisory.repository';
+import { AdvisoryFeedService } from './services/advisory-feed.service';
 import { AdvisoryImportService } from './services/advisory-import.service';
 import { AdvisoryIndexService } from './services/advisory-index.service';
 import { AdvisoryMatchingService } from './services/advisory-matching.service';
@@ -26,14 +28,14 @@ export function rawBody(limit: number) {
   return raw({ type: () => true, limit });
 }
 
-const queues = BullModule.registerQueue({ name: QUEUE_NAMES.advisoryMatch });
+const queues = BullModule.registerQueue({ name: QUEUE_NAMES.advisoryMatch }, { name: QUEUE_NAMES.advisoryFeed });
 
 /** Advisories without endpoints, for every process (the worker matches SBOMs it derives and re-matches after imports). */
 @Global()
 @Module({
   imports: [queues],
-  providers: [AdvisoryRepository, AdvisoryMatchRepository, AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, AdvisoryMatchingService, SbomScanService],
-  exports: [AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, AdvisoryMatchingService, SbomScanService, queues],
+  providers: [AdvisoryRepository, AdvisoryMatchRepository, AdvisoryFeedRepository, AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, AdvisoryMatchingService, AdvisoryFeedService, SbomScanService],
+  exports: [AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, AdvisoryMatchingService, AdvisoryFeedService, SbomScanService, queues],
 })
 export class AdvisoriesCoreModule {}
 
