@@ -32,8 +32,8 @@ import { envInt, fmtInt, fmtRate, log, now, secondsSince, table } from './suppor
 
 const TARGET_CHANGE_SECONDS = 30;
 const TARGET_SWEEP_SECONDS = 60;
-const CHANGED = 'dev.vigil.policy.validation.changed.v1';
-const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
+export const CHANGED = 'dev.vigil.policy.validation.changed.v1';
+export const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
 
 export interface ContinuousVerificationSettings {
   clusters: number;
@@ -49,15 +49,15 @@ export function continuousVerificationSettings(): ContinuousVerificationSettings
   };
 }
 
-const digestOf = (k: number) => `sha256:${k.toString(16).padStart(64, '0')}`;
+export const digestOf = (k: number) => `sha256:${k.toString(16).padStart(64, '0')}`;
 /** Every tenth digest lives under hot/: the 10% the policy change affects. */
-const refOf = (k: number) => `registry.bench/${k % 10 === 0 ? 'hot' : 'cold'}/svc-${k}:1`;
+export const refOf = (k: number) => `registry.bench/${k % 10 === 0 ? 'hot' : 'cold'}/svc-${k}:1`;
 
-const policyDoc = (name: string, glob: string, action: 'pass' | 'fail') =>
+export const policyDoc = (name: string, glob: string, action: 'pass' | 'fail') =>
   JSON.stringify({ apiVersion: 'vigil.dev/v1', kind: 'ImagePolicy', metadata: { name }, spec: { images: [{ glob }], authorities: [{ name: 'gate', static: { action } }] } });
 
 /** A subscriber that only counts: unique CloudEvent ids of one type, and when the last arrived. */
-class CountingSink {
+export class CountingSink {
   readonly ids = new Set<string>();
   lastAt = 0n;
   private server!: Server;
@@ -106,7 +106,7 @@ class CountingSink {
 }
 
 /** The fleet: clusters, running observations, and evaluations/targets as a finished verification leaves them. */
-async function generateFleet(db: Client, orgId: string, groupId: string, settings: ContinuousVerificationSettings, policies: { id: string; name: string }[]): Promise<number> {
+export async function generateFleet(db: Client, orgId: string, groupId: string, settings: ContinuousVerificationSettings, policies: { id: string; name: string }[]): Promise<number> {
   await db.query(
     `INSERT INTO clusters (id, org_id, group_id, name, health)
      SELECT gen_random_uuid(), $1, $2, 'bench-' || i, 'healthy' FROM generate_series(0, $3 - 1) AS i`,
@@ -157,7 +157,7 @@ function engineBaseline(settings: ContinuousVerificationSettings, pairs: number,
 }
 
 /** Until nothing is due (after the fan-out marked the affected pairs, when `afterFanOut`). */
-async function untilNoneDue(db: Client, orgId: string, timeoutMs: number, afterFanOut = false): Promise<boolean> {
+export async function untilNoneDue(db: Client, orgId: string, timeoutMs: number, afterFanOut = false): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { rows } = await db.query(
@@ -172,7 +172,7 @@ async function untilNoneDue(db: Client, orgId: string, timeoutMs: number, afterF
 }
 
 /** This run's BullMQ keys only (the Redis may be shared). */
-async function purgeQueues(prefix: string): Promise<void> {
+export async function purgeQueues(prefix: string): Promise<void> {
   const redis = new IORedis(BENCH_REDIS_URL);
   try {
     const keys = await redis.keys(`${prefix}:*`);

@@ -9,6 +9,8 @@ import { InventoryQueryPaths1795820000000 } from './1795820000000-InventoryQuery
 import { DropRedundantObservationIndexes1795821000000 } from './1795821000000-DropRedundantObservationIndexes';
 import { InventoryAtKeyset1795822000000 } from './1795822000000-InventoryAtKeyset';
 import { AgentNonceFunction1795823000000 } from './1795823000000-AgentNonceFunction';
+import { AdvisoryMatchBacklog1795824000000 } from './1795824000000-AdvisoryMatchBacklog';
+import { AdvisoryFeeds1795825000000 } from './1795825000000-AdvisoryFeeds';
 import { CacheInvalidationNotifications1795830000000 } from './1795830000000-CacheInvalidationNotifications';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
@@ -24,5 +26,7 @@ export const allMigrations = [
   DropRedundantObservationIndexes1795821000000,
   InventoryAtKeyset1795822000000,
   AgentNonceFunction1795823000000,
+  AdvisoryMatchBacklog1795824000000,
+  AdvisoryFeeds1795825000000,
   CacheInvalidationNotifications1795830000000,
 ];

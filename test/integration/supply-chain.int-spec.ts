@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { AgentClient } from '../support/agent-client';
 import { ApiHarness, TEST_ADMIN_TOKEN } from '../support/api-harness';
 import { addMember, createTenant, TenantFixture } from '../support/tenant-fixtures';
+import { startWorker, until } from '../support/worker-harness';
 import { writeZip } from '../support/zip-writer';
 
 // Advisories, SBOM scans, image SBOMs and exposure through the real endpoints,
@@ -267,11 +268,17 @@ describe('supply chain: advisories, SBOMs, matching and exposure', () => {
       expect((await get('text/html')).status).toBe(406);
     });
 
-    it('re-matches stored SBOMs when advisories are imported or withdrawn', async () => {
+    it('re-matches stored SBOMs in the worker when advisories are imported or withdrawn', async () => {
       // semver 7.3.8 is in [7.0.0, 7.5.2); 7.5.4 is not.
-      expect((await importJson(osv('npm/GHSA-c2qf-rxjj-qqgw.json'))).body).toEqual(expect.objectContaining({ imported: 1, rematchedSboms: 1 }));
+      expect((await importJson(osv('npm/GHSA-c2qf-rxjj-qqgw.json'))).body).toEqual(expect.objectContaining({ imported: 1, matchesPending: 1 }));
       const withdrawn = { ...osv('npm/GHSA-whgm-jr23-g3j9.json'), modified: '2030-01-01T00:00:00Z', withdrawn: '2030-01-01T00:00:00Z' };
-      expect((await importJson(withdrawn)).body).toEqual(expect.objectContaining({ updated: 1, rematchedSboms: 1 }));
+      expect((await importJson(withdrawn)).body).toEqual(expect.objectContaining({ updated: 1, matchesPending: 1 }));
+      const worker = await startWorker(api);
+      try {
+        await until('the worker re-matched both advisories', async () => ((await api.request('GET', '/v1/advisory-matching', admin)).body.due === 0 ? true : undefined));
+      } finally {
+        await worker.close();
+      }
       const image = await api.request('GET', `/v1/images/${D_NPM}`, { token: viewer });
       expect(summarise(image.body.vulnerabilities)).toEqual(['ansi-regex@5.0.0 GHSA-93q8-gq69-wqmw fixed=5.0.1', 'semver@7.3.8 GHSA-c2qf-rxjj-qqgw fixed=7.5.2']);
       expect(summarise((await scan(npmSbom, viewer)).body.vulnerabilities)).not.toContain('ansi-html@0.0.1 GHSA-whgm-jr23-g3j9 fixed=0.0.8');

@@ -14,6 +14,7 @@ import { DatabaseModule } from '@vigil/shared/database';
 import { loggerParams } from '@vigil/shared/logging';
 import { MetricsRegistry } from '@vigil/shared/observability';
 import { QueueModule } from '@vigil/shared/queue';
+import { AdvisoryWorkersModule } from './advisories/advisories.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { SbomWorkersModule } from './sbom/sbom.module';
@@ -38,6 +39,7 @@ export class WorkerModule {
         DeliveryModule,
         VerificationWorkersModule,
         SbomWorkersModule,
+        AdvisoryWorkersModule,
       ],
       providers: [MetricsRegistry],
       exports: [MetricsRegistry],

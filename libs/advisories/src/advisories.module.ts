@@ -1,11 +1,18 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { raw } from 'express';
+import { QUEUE_NAMES } from '@vigil/shared/queue';
 import { DEFAULT_SBOM_LIMITS } from '@vigil/supply-chain';
 import { AdvisoriesController } from './controllers/advisories.controller';
+import { AdvisoryOperationsController } from './controllers/advisory-operations.controller';
 import { SbomsController } from './controllers/sboms.controller';
+import { AdvisoryFeedRepository } from './repositories/advisory-feed.repository';
+import { AdvisoryMatchRepository } from './repositories/advisory-match.repository';
 import { AdvisoryRepository } from './repositories/advisory.repository';
+import { AdvisoryFeedService } from './services/advisory-feed.service';
 import { AdvisoryImportService } from './services/advisory-import.service';
 import { AdvisoryIndexService } from './services/advisory-index.service';
+import { AdvisoryMatchingService } from './services/advisory-matching.service';
 import { AdvisoryQueryService } from './services/advisory-query.service';
 import { SbomScanService } from './services/sbom-scan.service';
 
@@ -21,18 +28,21 @@ export function rawBody(limit: number) {
   return raw({ type: () => true, limit });
 }
 
-/** Advisories without endpoints, for every process (the worker matches SBOMs it derives). */
+const queues = BullModule.registerQueue({ name: QUEUE_NAMES.advisoryMatch }, { name: QUEUE_NAMES.advisoryFeed });
+
+/** Advisories without endpoints, for every process (the worker matches SBOMs it derives and re-matches after imports). */
 @Global()
 @Module({
-  providers: [AdvisoryRepository, AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, SbomScanService],
-  exports: [AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, SbomScanService],
+  imports: [queues],
+  providers: [AdvisoryRepository, AdvisoryMatchRepository, AdvisoryFeedRepository, AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, AdvisoryMatchingService, AdvisoryFeedService, SbomScanService],
+  exports: [AdvisoryIndexService, AdvisoryQueryService, AdvisoryImportService, AdvisoryMatchingService, AdvisoryFeedService, SbomScanService, queues],
 })
 export class AdvisoriesCoreModule {}
 
 /** Vulnerability advisories: OSV import, the in-process matcher, SBOM scans. */
 @Module({
   imports: [AdvisoriesCoreModule],
-  controllers: [AdvisoriesController, SbomsController],
+  controllers: [AdvisoriesController, AdvisoryOperationsController, SbomsController],
 })
 export class AdvisoriesModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

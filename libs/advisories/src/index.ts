@@ -2,6 +2,9 @@ export { AdvisoriesCoreModule, AdvisoriesModule, rawBody } from './advisories.mo
 export { advisoryEntities } from './entities';
 export { AdvisoryIndexService } from './services/advisory-index.service';
 export { AdvisoryQueryService, type ResolvedAdvisory } from './services/advisory-query.service';
+export { AdvisoryMatchingService, MATCH_SWEEP_GRACE_SECONDS, type MatchReport, type MatchingStatus } from './services/advisory-matching.service';
+export { AdvisoryFeedService, type FeedOutcome } from './services/advisory-feed.service';
+export { fetchFeed, FeedFetchError, type FeedFetchOptions, type FeedFetchResult } from './feeds/feed-fetcher';
 export { AdvisoryImportService, type ImportResult, type ImportRejection } from './services/advisory-import.service';
 export { SbomScanService, packageQuery, parseUploadedSbom, vulnerabilityView, type VulnerabilityView } from './services/sbom-scan.service';
 export { ADVISORY_CHANGE_HANDLER, type AdvisoryChangeHandler } from './services/advisory-changes';

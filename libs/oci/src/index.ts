@@ -27,7 +27,7 @@ export type { Descriptor, ImageIndex, ImageManifest, IndexEntry, Platform } from
 export { selectPlatformManifest, type PlatformWanted } from './registry/platform-selector';
 export { MEDIA_TYPES, MANIFEST_ACCEPT } from './registry/media-types';
 export { computeDigest, parseDigest, isDigest, type DigestAlgorithm } from './registry/digest';
-export { isForbiddenAddress, assertPublicHost, type Resolver } from './registry/target-guard';
+export { isForbiddenAddress, assertPublicHost, guardedLookup, type Resolver } from './registry/target-guard';
 export { parseAuthChallenges, type AuthChallenge } from './registry/auth-challenge.parser';
 export type { RetryOptions } from './registry/retry-policy';
 

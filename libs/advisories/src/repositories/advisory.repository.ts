@@ -7,6 +7,8 @@ import { AdvisoryEntity } from '../entities';
 export interface UpsertOutcome {
   inserted: string[];
   updated: string[];
+  /** The highest revision this upsert gave out ('0' when nothing changed). */
+  revision: string;
 }
 
 export interface StoredAdvisory {
@@ -25,10 +27,11 @@ export class AdvisoryRepository {
 
   /**
    * Inserts new ids, replaces stored ones whose `modified` is older, leaves the
-   * rest untouched; one transaction under the import lock. Ids must be unique.
+   * rest untouched, and marks what changed as due for re-matching
+   * (`advisory_matches_due`); one transaction under the import lock. Ids must be unique.
    */
   upsert(advisories: readonly Advisory[]): Promise<UpsertOutcome> {
-    if (advisories.length === 0) return Promise.resolve({ inserted: [], updated: [] });
+    if (advisories.length === 0) return Promise.resolve({ inserted: [], updated: [], revision: '0' });
     return this.database.platform(async (m) => {
       await m.query(IMPORT_LOCK);
       const rows = advisories.map((a) => ({
@@ -43,7 +46,7 @@ export class AdvisoryRepository {
         severity: a.severity,
         record: a,
       }));
-      const { rows: changed } = await queryRows<{ id: string; inserted: boolean }>(
+      const { rows: changed } = await queryRows<{ id: string; inserted: boolean; revision: string }>(
         m,
         `INSERT INTO advisories (id, modified, published, withdrawn, aliases, upstream, summary, severity_level, severity, record)
          SELECT x.id, x.modified, x.published, x.withdrawn,
@@ -57,12 +60,21 @@ export class AdvisoryRepository {
                 severity_level = EXCLUDED.severity_level, severity = EXCLUDED.severity, record = EXCLUDED.record,
                 revision = nextval('advisory_revision_seq'), updated_at = now()
           WHERE advisories.modified < EXCLUDED.modified
-         RETURNING id, (xmax = 0) AS inserted`,
+         RETURNING id, (xmax = 0) AS inserted, revision::text AS revision`,
         [JSON.stringify(rows)],
       );
-      const ids = changed.map((r) => r.id);
-      if (ids.length) await this.replaceAffected(m, advisories.filter((a) => ids.includes(a.id)));
-      return { inserted: changed.filter((r) => r.inserted).map((r) => r.id), updated: changed.filter((r) => !r.inserted).map((r) => r.id) };
+      const ids = new Set(changed.map((r) => r.id));
+      if (ids.size) {
+        await this.replaceAffected(m, advisories.filter((a) => ids.has(a.id)));
+        await m.query(
+          `INSERT INTO advisory_matches_due (advisory_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1
+           ON CONFLICT (advisory_id) DO UPDATE
+              SET revision = EXCLUDED.revision, due_at = now(), claimed_until = NULL, failures = 0, last_error = NULL, failed_at = NULL`,
+          [changed.map((r) => r.id), changed.map((r) => r.revision)],
+        );
+      }
+      const revision = changed.reduce((max, r) => (BigInt(r.revision) > BigInt(max) ? r.revision : max), '0');
+      return { inserted: changed.filter((r) => r.inserted).map((r) => r.id), updated: changed.filter((r) => !r.inserted).map((r) => r.id), revision };
     });
   }
 

@@ -1,10 +1,10 @@
-import { BadRequestException, ForbiddenException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, Logger } from '@nestjs/common';
 import { Caller, isPlatformAdmin } from '@vigil/shared/auth';
 import { type Advisory, parseOsvRecord } from '@vigil/supply-chain';
 import { OsvPayloadError, readOsvPayload } from '../import/osv-payload.reader';
 import { AdvisoryRepository } from '../repositories/advisory.repository';
-import { ADVISORY_CHANGE_HANDLER, type AdvisoryChangeHandler } from './advisory-changes';
 import { AdvisoryIndexService } from './advisory-index.service';
+import { AdvisoryMatchingService } from './advisory-matching.service';
 
 export interface ImportRejection {
   id?: string;
@@ -19,14 +19,20 @@ export interface ImportResult {
   /** The first MAX_LISTED_REJECTIONS rejections; `rejectedTotal` counts them all. */
   rejected: ImportRejection[];
   rejectedTotal: number;
-  /** Image SBOMs whose stored matches were recomputed because of this import. */
-  rematchedSboms: number;
+  /**
+   * New and updated advisories whose image matches the worker now recomputes
+   * (`advisory.match` job; progress and failures at GET /v1/advisory-matching).
+   */
+  matchesPending: number;
 }
 
 const BATCH = 500;
 const MAX_LISTED_REJECTIONS = 1000;
 
-/** `POST /v1/advisories/import`: OSV records in, upserted by id and `modified`, matches recomputed. */
+/**
+ * `POST /v1/advisories/import`: OSV records in, upserted by id and `modified`.
+ * Answers once they are committed; re-matching image SBOMs is a worker job.
+ */
 @Injectable()
 export class AdvisoryImportService {
   private readonly logger = new Logger('AdvisoryImportService');
@@ -34,7 +40,7 @@ export class AdvisoryImportService {
   constructor(
     private readonly advisories: AdvisoryRepository,
     private readonly index: AdvisoryIndexService,
-    @Optional() @Inject(ADVISORY_CHANGE_HANDLER) private readonly changes?: AdvisoryChangeHandler,
+    private readonly matching: AdvisoryMatchingService,
   ) {}
 
   async import(caller: Caller, body: unknown): Promise<ImportResult> {
@@ -45,8 +51,9 @@ export class AdvisoryImportService {
 
   /** The import itself, for callers that already hold the right (a scheduled feed fetch in the worker). */
   async importPayload(body: unknown): Promise<ImportResult> {
-    const result: ImportResult = { imported: 0, updated: 0, unchanged: 0, rejected: [], rejectedTotal: 0, rematchedSboms: 0 };
+    const result: ImportResult = { imported: 0, updated: 0, unchanged: 0, rejected: [], rejectedTotal: 0, matchesPending: 0 };
     const changed: string[] = [];
+    let revision = '0';
     let batch = new Map<string, Advisory>();
     const flush = async () => {
       if (batch.size === 0) return;
@@ -57,6 +64,7 @@ export class AdvisoryImportService {
       result.updated += outcome.updated.length;
       result.unchanged += records.length - outcome.inserted.length - outcome.updated.length;
       changed.push(...outcome.inserted, ...outcome.updated);
+      if (BigInt(outcome.revision) > BigInt(revision)) revision = outcome.revision;
     };
     const reject = (rejection: ImportRejection) => {
       result.rejectedTotal += 1;
@@ -97,9 +105,10 @@ export class AdvisoryImportService {
     await flush();
 
     await this.index.refresh();
-    if (changed.length && this.changes) {
-      const { rematchedSboms } = await this.changes.advisoriesChanged(changed);
-      result.rematchedSboms = rematchedSboms;
+    if (changed.length) {
+      // The due rows committed with the advisories; a lost job is re-added by the sweep.
+      await this.matching.enqueue(revision);
+      result.matchesPending = changed.length;
     }
     this.logger.log(`advisory import: ${result.imported} new, ${result.updated} updated, ${result.unchanged} unchanged, ${result.rejectedTotal} rejected`);
     return result;

@@ -36,6 +36,14 @@ export class AdvisoryIndexService {
     return this.refreshing;
   }
 
+  /**
+   * Until the index reflects `revision` (a commit this process did not make):
+   * a refresh already running may have started before that commit, so at most one more.
+   */
+  async refreshTo(revision: string): Promise<void> {
+    for (let i = 0; i < 2 && BigInt(this.revision) < BigInt(revision); i++) await this.refresh();
+  }
+
   /** The revision the index reflects; matches stored with it are current. */
   get currentRevision(): string {
     return this.revision;

@@ -83,6 +83,8 @@ export class ImageSbomRepository {
   /** Swaps the stored matches of one SBOM for a fresh set (after advisories changed). */
   replaceMatches(sbom: Pick<ImageSbomEntity, 'id' | 'orgId' | 'digest'>, matches: readonly NewMatch[], advisoryRevision: string): Promise<void> {
     return this.run(sbom.orgId, async (m) => {
+      // Two re-matches of one SBOM (two jobs, or a re-match beside a fresh store) would insert the same keys.
+      await m.query(`SELECT 1 FROM image_sboms WHERE id = $1 FOR UPDATE`, [sbom.id]);
       await m.query(`DELETE FROM image_vulnerabilities WHERE sbom_id = $1`, [sbom.id]);
       await this.insertMatches(m, sbom.id, sbom.orgId, sbom.digest, matches);
       await m.query(`UPDATE image_sboms SET advisory_revision = GREATEST(advisory_revision, $2), updated_at = now() WHERE id = $1`, [sbom.id, advisoryRevision]);

@@ -32,6 +32,27 @@ const hostList = z
   .optional()
   .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
 
+/** Comma-separated http(s) URLs; anything else names the variable and the bad entry. */
+const urlList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const urls = (v ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    for (const u of urls) {
+      let parsed: URL | null = null;
+      try {
+        parsed = new URL(u);
+      } catch {
+        parsed = null;
+      }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) {
+        ctx.addIssue({ code: 'custom', message: `"${u}" is not an http(s) URL without credentials` });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(urls)];
+  });
+
 /** Every variable the platform processes read, named as in ARCHITECTURE §9. */
 export const platformEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -61,6 +82,11 @@ export const platformEnvSchema = z.object({
   VIGIL_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
   /** After a sink fails, its other deliveries wait this long for the next probe. */
   VIGIL_DELIVERY_PROBE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** OSV feeds the worker imports on a schedule: JSON object, array, or zip (e.g. an ecosystem's all.zip). */
+  VIGIL_ADVISORY_FEEDS: urlList,
+  VIGIL_ADVISORY_FEED_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(3600),
+  VIGIL_ADVISORY_FEED_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  VIGIL_ADVISORY_FEED_MAX_BYTES: z.coerce.number().int().min(1024).max(2 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   VIGIL_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
 });
 

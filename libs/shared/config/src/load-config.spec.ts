@@ -46,4 +46,14 @@ describe('loadPlatformConfig', () => {
   it('requires the OIDC settings together', () => {
     expect(problemsOf({ ...valid, VIGIL_OIDC_ISSUER_URL: 'https://idp.example' })[0]).toMatch(/VIGIL_OIDC_CLIENT_ID/);
   });
+
+  it('reads advisory feeds as a list of http(s) URLs and names a bad one', () => {
+    const config = loadPlatformConfig({ ...valid, VIGIL_ADVISORY_FEEDS: ' https://osv.example/npm/all.zip, http://10.0.0.5/feed.json ', VIGIL_ADVISORY_FEED_INTERVAL_SECONDS: '600' });
+    expect(config.env.VIGIL_ADVISORY_FEEDS).toEqual(['https://osv.example/npm/all.zip', 'http://10.0.0.5/feed.json']);
+    expect(config.env.VIGIL_ADVISORY_FEED_INTERVAL_SECONDS).toBe(600);
+    expect(loadPlatformConfig(valid).env.VIGIL_ADVISORY_FEEDS).toEqual([]);
+    expect(problemsOf({ ...valid, VIGIL_ADVISORY_FEEDS: 'https://ok.example/a.zip,file:///etc/passwd' })).toEqual([expect.stringMatching(/^VIGIL_ADVISORY_FEEDS: "file:\/\/\/etc\/passwd" is not an http\(s\) URL/)]);
+    expect(problemsOf({ ...valid, VIGIL_ADVISORY_FEEDS: 'https://user:pw@osv.example/a.zip' })[0]).toMatch(/^VIGIL_ADVISORY_FEEDS: /);
+    expect(problemsOf({ ...valid, VIGIL_ADVISORY_FEED_INTERVAL_SECONDS: 'soon' })[0]).toMatch(/^VIGIL_ADVISORY_FEED_INTERVAL_SECONDS: /);
+  });
 });

@@ -12,6 +12,8 @@ export const QUEUE_NAMES = {
   verify: 'verify',
   reverifySweep: 'reverify-sweep',
   sbom: 'sbom',
+  advisoryMatch: 'advisory-match',
+  advisoryFeed: 'advisory-feed',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -138,4 +140,41 @@ export const SBOM_JOB_OPTIONS: JobsOptions = {
 /** Per org: registry credentials and attached SBOMs are per org (a shared catalog SBOM makes the second a read). */
 export function sbomJobId(job: Pick<SbomJob, 'orgId' | 'digest'>): string {
   return `sbom-${job.orgId}-${job.digest.replace(':', '-')}`;
+}
+
+/**
+ * Advisory re-matching ("vuln-import", libs/advisories). An import commits the
+ * advisories and, in the same transaction, `advisory_matches_due` rows; the
+ * `advisory.match` job re-matches the SBOMs those advisories can affect and
+ * asks for re-verification where matches changed; the `advisory.sweep` tick
+ * re-adds the job when due rows outlive theirs (a Redis flush, a dead worker).
+ */
+export interface AdvisoryMatchJobs {
+  /** Re-match every due advisory (claimed in chunks), the import's own included. */
+  'advisory.match': AdvisoryMatchJob;
+  /** Scheduled: re-adds `advisory.match` when due rows have waited past their grace. */
+  'advisory.sweep': Record<string, never>;
+}
+
+export interface AdvisoryMatchJob {
+  /** The highest advisory revision the trigger made due: the job's index must reach it. */
+  revision: string;
+}
+
+/** Failed jobs stay a day: the rows carry the failure (GET /v1/advisory-matching) and are due again with backoff. */
+export const ADVISORY_MATCH_JOB_OPTIONS: JobsOptions = {
+  attempts: 4,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 24 * 3600, count: 1000 },
+};
+
+/** One job per import (its highest revision), or per sweep-observed state of the backlog. */
+export function advisoryMatchJobId(job: AdvisoryMatchJob, dueAtMs = 0): string {
+  return dueAtMs ? `am-${job.revision}-${dueAtMs}` : `am-${job.revision}`;
+}
+
+/** Scheduled fetch of the configured OSV feeds (VIGIL_ADVISORY_FEEDS); state per feed in `advisory_feeds`. */
+export interface AdvisoryFeedJobs {
+  'advisory.feeds': Record<string, never>;
 }
