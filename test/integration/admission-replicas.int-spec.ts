@@ -5,6 +5,7 @@ import { AgentClient } from '../support/agent-client';
 import { ApiHarness } from '../support/api-harness';
 import { imagePolicy } from '../support/policy-fixtures';
 import { createTenant, TenantFixture } from '../support/tenant-fixtures';
+import { until } from '../support/worker-harness';
 
 const ADMISSION = 'dev.vigil.admission.v1';
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -46,14 +47,11 @@ describe('admission across API replicas (caches, group commit, replay guard)', (
     agent.send('POST', '/v1/agent/admission', { uid: randomUUID(), kind: 'Deployment', namespace: 'shop', name, operation: 'CREATE', labels: {}, images: [{ container: 'app', type: 'container', ref }] });
 
   /** Notifications cross replicas asynchronously (milliseconds): ask again until the answer changes, within a bound. */
-  async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
+  const eventually = <T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> =>
+    until('the other replica to see the change', async () => {
       const value = await probe();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+      return done(value) ? value : undefined;
+    }, 5_000);
 
   it('a policy change made on one replica governs admissions on both', async () => {
     const agent = await newAgent('policy-replicas');

@@ -18,6 +18,7 @@ import { CloudEventsSink } from '../support/cloudevents-sink';
 import { blob, descriptor, freePort, pushImage, sha256, startRegistry, type RunningRegistry } from '../support/oci-registry';
 import { imagePolicy } from '../support/policy-fixtures';
 import { createTenant, TenantFixture } from '../support/tenant-fixtures';
+import { until } from '../support/worker-harness';
 
 // Supply-chain facts in verification: SBOMs derived by the worker's sbom job
 // from a real registry, stored SBOMs and vulnerability matches read by
@@ -59,16 +60,6 @@ const npmSbom = (...components: [string, string][]) => ({
 interface ChangedEvent {
   id: string;
   data: { clusterId: string; imageDigest: string; policies: Record<string, { valid: boolean; change: string; diagnostic: string }> };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 async function layer(entries: { name: string; data: Buffer | string }[]) {
