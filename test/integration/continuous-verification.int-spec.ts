@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { VerifyService } from '../../libs/continuous-verification/src';
 import { RegistryClient } from '../../libs/oci/src';
 import { loadPlatformConfig } from '../../libs/shared/config/src';
 import { AgentClient } from '../support/agent-client';
@@ -53,9 +54,11 @@ describe('continuous verification', () => {
   let sink: CloudEventsSink;
   const images: Record<string, { ref: string; digest: string }> = {};
 
-  async function startWorker(): Promise<void> {
+  /** `beforeInit` runs before the processors start taking jobs. */
+  async function startWorker(beforeInit?: (worker: INestApplicationContext) => void): Promise<void> {
     const config = loadPlatformConfig({ DATABASE_URL: api.databaseUrl, REDIS_URL: TEST_REDIS_URL, VIGIL_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...ENV });
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix: api.queuePrefix }), { logger: false });
+    beforeInit?.(worker);
     await worker.init();
   }
 
@@ -350,6 +353,68 @@ describe('continuous verification', () => {
     const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusters.map((c) => c.id)]);
     expect(due.rows[0].n).toBe(0);
   }, 120_000);
+
+  it('verifies a change to the same digests in many clusters with few jobs, one event per transition, and loses nothing to a Redis flush mid-way', async () => {
+    const group = await api.request('POST', '/v1/groups', { token: acme.owner.token, body: { parentId: acme.rootGroupId, name: 'cv-wide' } });
+    const staticSpec = (action: 'pass' | 'fail') => `images: [{glob: "wide.example/**"}]\nauthorities: [{static: {action: ${action}}}]`;
+    const widePolicy = await policy('POST', imagePolicy('cv-wide', staticSpec('pass')));
+    const clusters = [];
+    for (let i = 0; i < 25; i++) clusters.push(await cluster(`cv-wide-${i}`, group.body.id));
+    // 25 clusters × 24 digests = 600 pairs: two jobs of at most 500, where per-cluster jobs made 25.
+    for (const c of clusters) await run(c, Array.from({ length: 24 }, (_, j) => ({ uid: `w${j}`, workload: `wide-${j}`, ref: `wide.example/svc-${j}:1`, digest: fakeDigest(200 + j) })));
+    const countChanges = async (change: string) => {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = $1 AND data->'policies'->'cv-wide'->>'change' = $2`, [CHANGED, change]);
+      return rows[0].n as number;
+    };
+    await until('600 new results', async () => ((await countChanges('new')) >= 600 ? true : undefined), 60_000);
+
+    // Count the multi-target verifications each worker runs (one call per job attempt); the
+    // first worker dies mid-way: its first job completes, every other fails until Redis is flushed.
+    const calls: { verified: number }[] = [];
+    let started = 0;
+    let crashed = 0;
+    const countCalls = (crashAfterFirst: boolean) => (app: INestApplicationContext) => {
+      const verify = app.get(VerifyService, { strict: false });
+      const original = verify.verifyTargets.bind(verify);
+      verify.verifyTargets = async (job) => {
+        if (crashAfterFirst && started++ > 0) {
+          crashed++;
+          throw new Error('worker died');
+        }
+        const outcome = await original(job);
+        calls.push(outcome);
+        return outcome;
+      };
+    };
+    await stopWorker();
+    await policy('PUT', imagePolicy('cv-wide', staticSpec('fail')), widePolicy.id);
+    await startWorker(countCalls(true));
+    await until('one job done, the other lost', async () => (calls.length > 0 && crashed > 0 ? true : undefined), 30_000);
+    await stopWorker();
+    const degradedBefore = await countChanges('degraded');
+    expect(degradedBefore).toBeGreaterThan(0);
+    expect(degradedBefore).toBeLessThan(600);
+    const keys = await redis.keys(`${api.queuePrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await startWorker(countCalls(false));
+
+    await until('600 degraded events', async () => ((await countChanges('degraded')) >= 600 ? true : undefined), 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const { rows } = await db.query(
+      `SELECT data->>'clusterId' AS cluster, data->>'imageDigest' AS digest, count(*)::int AS n FROM events
+        WHERE type = $1 AND data->'policies'->'cv-wide'->>'change' = 'degraded' GROUP BY 1, 2`,
+      [CHANGED],
+    );
+    expect(rows).toHaveLength(600);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    const open = await db.query(`SELECT count(*)::int AS n FROM violations WHERE policy_id = $1 AND state = 'open'`, [widePolicy.id]);
+    expect(open.rows[0].n).toBe(600);
+    const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusters.map((c) => c.id)]);
+    expect(due.rows[0].n).toBe(0);
+    // Every pair verified, by a handful of jobs (two before the flush, the rest's rebuild after it).
+    expect(calls.reduce((n, c) => n + c.verified, 0)).toBeGreaterThanOrEqual(600);
+    expect(calls.filter((c) => c.verified > 0).length).toBeLessThanOrEqual(4);
+  }, 180_000);
 
   it('re-verifies everything running on the org schedule, spread out, without repeating unchanged results', async () => {
     const before = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = $1 AND org_id = $2`, [CHANGED, acme.orgId]);
