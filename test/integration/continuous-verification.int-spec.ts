@@ -1,8 +1,13 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { NestFactory } from '@nestjs/core';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { VerifyService } from '../../libs/continuous-verification/src';
+import { VerificationTargetRepository } from '../../libs/continuous-verification/src/repositories/verification-target.repository';
+import { QUEUE_NAMES } from '../../libs/shared/queue/src';
 import { RegistryClient } from '../../libs/oci/src';
 import { loadPlatformConfig } from '../../libs/shared/config/src';
 import { AgentClient } from '../support/agent-client';
@@ -350,6 +355,99 @@ describe('continuous verification', () => {
     const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusters.map((c) => c.id)]);
     expect(due.rows[0].n).toBe(0);
   }, 120_000);
+
+  it('verifies a change to the same digests in many clusters with few jobs, one event per transition, and loses nothing to a Redis flush mid-way', async () => {
+    const group = await api.request('POST', '/v1/groups', { token: acme.owner.token, body: { parentId: acme.rootGroupId, name: 'cv-wide' } });
+    const staticSpec = (action: 'pass' | 'fail') => `images: [{glob: "wide.example/**"}]\nauthorities: [{static: {action: ${action}}}]`;
+    const widePolicy = await policy('POST', imagePolicy('cv-wide', staticSpec('pass')));
+    const clusters = [];
+    for (let i = 0; i < 25; i++) clusters.push(await cluster(`cv-wide-${i}`, group.body.id));
+    // 25 clusters × 24 digests = 600 pairs: two jobs of at most 500, where per-cluster jobs made 25.
+    for (const c of clusters) await run(c, Array.from({ length: 24 }, (_, j) => ({ uid: `w${j}`, workload: `wide-${j}`, ref: `wide.example/svc-${j}:1`, digest: fakeDigest(200 + j) })));
+    const countChanges = async (change: string) => {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = $1 AND data->'policies'->'cv-wide'->>'change' = $2`, [CHANGED, change]);
+      return rows[0].n as number;
+    };
+    await until('600 new results', async () => ((await countChanges('new')) >= 600 ? true : undefined), 60_000);
+
+    // Count the multi-target verifications (one call per job attempt, patched on the prototype so
+    // no job runs unseen); the first worker dies mid-way: one job completes, every other fails.
+    const calls: { verified: number }[] = [];
+    let started = 0;
+    let crashed = 0;
+    let crashing = true;
+    const original = VerifyService.prototype.verifyTargets;
+    const spy = jest.spyOn(VerifyService.prototype, 'verifyTargets').mockImplementation(async function (this: VerifyService, job) {
+      if (crashing && started++ > 0) {
+        crashed++;
+        throw new Error('worker died');
+      }
+      const outcome = await original.call(this, job);
+      calls.push(outcome);
+      return outcome;
+    });
+    try {
+      await stopWorker();
+      await policy('PUT', imagePolicy('cv-wide', staticSpec('fail')), widePolicy.id);
+      await startWorker();
+      await until('one job done, the other lost', async () => (calls.length > 0 && crashed > 0 ? true : undefined), 30_000);
+      await stopWorker();
+      const degradedBefore = await countChanges('degraded');
+      expect(degradedBefore).toBeGreaterThan(0);
+      expect(degradedBefore).toBeLessThan(600);
+      const keys = await redis.keys(`${api.queuePrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      crashing = false;
+      await startWorker();
+      await until('600 degraded events', async () => ((await countChanges('degraded')) >= 600 ? true : undefined), 60_000);
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      spy.mockRestore();
+      if (!worker) await startWorker();
+    }
+    const { rows } = await db.query(
+      `SELECT data->>'clusterId' AS cluster, data->>'imageDigest' AS digest, count(*)::int AS n FROM events
+        WHERE type = $1 AND data->'policies'->'cv-wide'->>'change' = 'degraded' GROUP BY 1, 2`,
+      [CHANGED],
+    );
+    expect(rows).toHaveLength(600);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    const open = await db.query(`SELECT count(*)::int AS n FROM violations WHERE policy_id = $1 AND state = 'open'`, [widePolicy.id]);
+    expect(open.rows[0].n).toBe(600);
+    const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusters.map((c) => c.id)]);
+    expect(due.rows[0].n).toBe(0);
+    // Every pair verified by a handful of jobs (one before the flush, the lost one's rebuild after it).
+    expect(calls.reduce((n, c) => n + c.verified, 0)).toBeGreaterThanOrEqual(600);
+    expect(calls.filter((c) => c.verified > 0).length).toBeLessThanOrEqual(4);
+  }, 180_000);
+
+  it('keeps a target due when a trigger lands after a verification read it, though markDue keeps the earlier due time', async () => {
+    const c = await cluster('cv-race');
+    const pair = { clusterId: c.id, digest: fakeDigest(400) };
+    await run(c, [{ uid: 'r1', workload: 'race', ref: 'race.example/svc:1', digest: pair.digest }]);
+    const state = async () => (await db.query(`SELECT due_at, verified_at FROM verification_targets WHERE cluster_id = $1 AND image_digest = $2`, [c.id, pair.digest])).rows[0];
+    await until('the first verification', async () => ((await state())?.verified_at && !(await state()).due_at ? true : undefined));
+    // No verify job runs meanwhile: this test plays the job's steps itself.
+    const queue = worker!.get<Queue>(getQueueToken(QUEUE_NAMES.verify), { strict: false });
+    const targets = worker!.get(VerificationTargetRepository, { strict: false });
+    await queue.pause();
+    try {
+      await targets.markDue(acme.orgId, [pair]);
+      const startedAt = await targets.clock(acme.orgId);
+      const read = await targets.outstandingPairs(acme.orgId, [pair]);
+      expect(read).toHaveLength(1);
+      await targets.markDue(acme.orgId, [pair]); // a newer trigger: due_at stays the earlier one, before startedAt
+      await targets.markVerifiedPairs(acme.orgId, read.map((t) => ({ ...t, token: 'stale' })), startedAt);
+      expect((await state()).due_at).not.toBeNull();
+      // Without a newer trigger the same steps clear it.
+      const startedAgain = await targets.clock(acme.orgId);
+      const again = await targets.outstandingPairs(acme.orgId, [pair]);
+      await targets.markVerifiedPairs(acme.orgId, again.map((t) => ({ ...t, token: 'fresh' })), startedAgain);
+      expect((await state()).due_at).toBeNull();
+    } finally {
+      await queue.resume();
+    }
+  });
 
   it('re-verifies everything running on the org schedule, spread out, without repeating unchanged results', async () => {
     const before = await db.query(`SELECT count(*)::int AS n FROM events WHERE type = $1 AND org_id = $2`, [CHANGED, acme.orgId]);

@@ -8,6 +8,11 @@ export interface ClusterInfo {
   live: boolean;
 }
 
+/** Clusters with the same group and no-match behaviour have the same effective policies. */
+export interface ClusterScope extends ClusterInfo {
+  noMatch: string;
+}
+
 export interface RunningPair {
   clusterId: string;
   digest: string;
@@ -28,6 +33,40 @@ export class RunningImageRepository {
       m.query(`SELECT id, group_id, deleted_at FROM clusters WHERE org_id = $1 AND id = $2`, [orgId, clusterId]),
     );
     return rows[0] ? { id: rows[0].id, groupId: rows[0].group_id, live: rows[0].deleted_at === null } : null;
+  }
+
+  async clusters(orgId: string, clusterIds: readonly string[]): Promise<Map<string, ClusterScope>> {
+    if (clusterIds.length === 0) return new Map();
+    const rows: { id: string; group_id: string; no_match: string; deleted_at: Date | null }[] = await this.database.forOrg(orgId, (m) =>
+      m.query(`SELECT id, group_id, no_match, deleted_at FROM clusters WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, clusterIds]),
+    );
+    return new Map(rows.map((r) => [r.id, { id: r.id, groupId: r.group_id, noMatch: String(r.no_match), live: r.deleted_at === null }]));
+  }
+
+  /** `runningIn` for (cluster, digest) pairs across clusters: by cluster, then digest. */
+  async runningInPairs(orgId: string, pairs: readonly { clusterId: string; digest: string }[]): Promise<Map<string, Map<string, RunningImage>>> {
+    const byCluster = new Map<string, Map<string, RunningImage>>();
+    if (pairs.length === 0) return byCluster;
+    const rows: { cluster_id: string; image_digest: string; refs: string[]; workloads: Workload[]; last_seen: Date; first_seen: Date }[] = await this.database.forOrg(
+      orgId,
+      (m) =>
+        m.query(
+          `SELECT o.cluster_id, o.image_digest,
+                  array_agg(DISTINCT o.image_ref ORDER BY o.image_ref) AS refs,
+                  jsonb_agg(DISTINCT jsonb_build_object('namespace', o.namespace, 'kind', COALESCE(o.workload_kind, 'Pod'), 'name', COALESCE(o.workload_name, o.pod_name))) AS workloads,
+                  max(o.last_seen) AS last_seen, min(o.first_seen) AS first_seen
+             FROM observations o JOIN unnest($2::uuid[], $3::text[]) AS p(c, d) ON o.cluster_id = p.c AND o.image_digest = p.d
+            WHERE o.org_id = $1 AND o.running
+            GROUP BY o.cluster_id, o.image_digest`,
+          [orgId, pairs.map((p) => p.clusterId), pairs.map((p) => p.digest)],
+        ),
+    );
+    for (const r of rows) {
+      const images = byCluster.get(r.cluster_id) ?? new Map<string, RunningImage>();
+      images.set(r.image_digest, { digest: r.image_digest, refs: r.refs, workloads: [...r.workloads].sort(byWorkload), lastSeen: r.last_seen, firstSeen: r.first_seen });
+      byCluster.set(r.cluster_id, images);
+    }
+    return byCluster;
   }
 
   /** These digests as they run in the cluster now (absent: not running). */

@@ -8,6 +8,16 @@ export interface DueCluster {
   dueAt: Date;
 }
 
+export interface TargetPair {
+  clusterId: string;
+  digest: string;
+}
+
+/** An outstanding target as a job read it; `version` is the row's `xmin` then (any later write changes it). */
+export interface OutstandingTarget extends TargetPair {
+  version: string;
+}
+
 export interface FailureRow {
   clusterId: string;
   imageDigest: string;
@@ -77,6 +87,66 @@ export class VerificationTargetRepository {
       ),
     );
     return rows.map((r) => r.image_digest);
+  }
+
+  /** Of these pairs, the ones with work outstanding, with the row version each was read at. */
+  async outstandingPairs(orgId: string, pairs: readonly TargetPair[]): Promise<OutstandingTarget[]> {
+    if (pairs.length === 0) return [];
+    const rows: { cluster_id: string; image_digest: string; version: string }[] = await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT t.cluster_id, t.image_digest, t.xmin::text AS version
+           FROM verification_targets t JOIN unnest($2::uuid[], $3::text[]) AS p(c, d) ON t.cluster_id = p.c AND t.image_digest = p.d
+          WHERE t.org_id = $1 AND (t.due_at IS NOT NULL OR t.verified_at IS NULL)
+          ORDER BY t.cluster_id, t.image_digest`,
+        [orgId, pairs.map((p) => p.clusterId), pairs.map((p) => p.digest)],
+      ),
+    );
+    return rows.map((r) => ({ clusterId: r.cluster_id, digest: r.image_digest, version: r.version }));
+  }
+
+  /** `lock` for pairs across clusters, in one order so concurrent jobs cannot deadlock. */
+  async lockPairs(orgId: string, pairs: readonly TargetPair[]): Promise<void> {
+    if (pairs.length === 0) return;
+    await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT 1 FROM verification_targets t JOIN unnest($2::uuid[], $3::text[]) AS p(c, d) ON t.cluster_id = p.c AND t.image_digest = p.d
+          WHERE t.org_id = $1 ORDER BY t.cluster_id, t.image_digest FOR UPDATE OF t`,
+        [orgId, pairs.map((p) => p.clusterId), pairs.map((p) => p.digest)],
+      ),
+    );
+  }
+
+  /**
+   * Done, for pairs across clusters (each with its cluster's policy token).
+   * `due_at` is cleared only if it is at or before `startedAt` and the row is
+   * the version the job read: a trigger landing after the job's reads keeps
+   * the earlier `due_at` (markDue takes the least), so the time alone would
+   * let this job clear a mark for revisions it never evaluated.
+   */
+  async markVerifiedPairs(orgId: string, done: readonly (OutstandingTarget & { token: string })[], startedAt: Date): Promise<void> {
+    if (done.length === 0) return;
+    await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `UPDATE verification_targets t
+            SET verified_at = now(), policy_state_token = p.token, failures = 0, last_error = NULL, failed_at = NULL,
+                due_at = CASE WHEN t.due_at <= $6 AND t.xmin::text = p.version THEN NULL ELSE t.due_at END
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS p(c, d, version, token)
+          WHERE t.org_id = $1 AND t.cluster_id = p.c AND t.image_digest = p.d`,
+        [orgId, done.map((p) => p.clusterId), done.map((p) => p.digest), done.map((p) => p.version), done.map((p) => p.token), startedAt],
+      ),
+    );
+  }
+
+  /** `clear` for pairs across clusters. */
+  async clearPairs(orgId: string, pairs: readonly TargetPair[]): Promise<void> {
+    if (pairs.length === 0) return;
+    await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `UPDATE verification_targets t SET due_at = NULL FROM unnest($2::uuid[], $3::text[]) AS p(c, d)
+          WHERE t.org_id = $1 AND t.cluster_id = p.c AND t.image_digest = p.d`,
+        [orgId, pairs.map((p) => p.clusterId), pairs.map((p) => p.digest)],
+      ),
+    );
   }
 
   /** Serialises verifications of the same (cluster, digest) for the rest of the transaction. */

@@ -55,21 +55,44 @@ export class ViolationRepository {
     return rows.map((r) => ({ id: r.id, digest: r.image_digest, policyId: r.policy_id }));
   }
 
+  /** `openFor` for pairs across clusters. */
+  async openForPairs(orgId: string, pairs: readonly { clusterId: string; digest: string }[]): Promise<(OpenViolation & { clusterId: string })[]> {
+    if (pairs.length === 0) return [];
+    const rows: { id: string; cluster_id: string; image_digest: string; policy_id: string }[] = await this.database.forOrg(orgId, (m) =>
+      m.query(
+        `SELECT v.id, v.cluster_id, v.image_digest, v.policy_id
+           FROM violations v JOIN unnest($2::uuid[], $3::text[]) AS p(c, d) ON v.cluster_id = p.c AND v.image_digest = p.d
+          WHERE v.org_id = $1 AND v.state = 'open'`,
+        [orgId, pairs.map((p) => p.clusterId), pairs.map((p) => p.digest)],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, clusterId: r.cluster_id, digest: r.image_digest, policyId: r.policy_id }));
+  }
+
   async open(orgId: string, clusterId: string, groupId: string, openings: readonly ViolationOpening[], at: Date): Promise<OpenedViolation[]> {
+    return this.openMany(
+      orgId,
+      openings.map((o) => ({ ...o, clusterId, groupId })),
+      at,
+    );
+  }
+
+  /** `open` for violations across clusters: one statement. */
+  async openMany<T extends ViolationOpening & { clusterId: string; groupId: string }>(orgId: string, openings: readonly T[], at: Date): Promise<(T & { id: string })[]> {
     if (openings.length === 0) return [];
     const opened = openings.map((o) => ({ ...o, id: randomUUID() }));
     await this.database.forOrg(orgId, (m) =>
       m.query(
         `INSERT INTO violations (id, org_id, cluster_id, group_id, policy_id, policy_name, policy_revision, mode, image_digest, image_ref, workloads, reasons, state, opened_at)
-         SELECT v.id, $1, $2, $3, v.policy_id, v.policy_name, v.revision, v.mode, v.digest, v.image_ref, v.workloads, v.reasons, 'open', $5
-           FROM jsonb_to_recordset($4::jsonb) AS v(id uuid, policy_id uuid, policy_name text, revision int, mode text, digest text, image_ref text, workloads jsonb, reasons jsonb)`,
+         SELECT v.id, $1, v.cluster_id, v.group_id, v.policy_id, v.policy_name, v.revision, v.mode, v.digest, v.image_ref, v.workloads, v.reasons, 'open', $3
+           FROM jsonb_to_recordset($2::jsonb) AS v(id uuid, cluster_id uuid, group_id uuid, policy_id uuid, policy_name text, revision int, mode text, digest text, image_ref text, workloads jsonb, reasons jsonb)`,
         [
           orgId,
-          clusterId,
-          groupId,
           JSON.stringify(
             opened.map((o) => ({
               id: o.id,
+              cluster_id: o.clusterId,
+              group_id: o.groupId,
               policy_id: o.result.policyId,
               policy_name: o.result.policyName,
               revision: o.result.revision,

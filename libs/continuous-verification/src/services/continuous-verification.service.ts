@@ -9,11 +9,11 @@ import { Database } from '@vigil/shared/database';
 import {
   QUEUE_NAMES,
   VERIFY_JOB_OPTIONS,
-  VERIFY_MAX_DIGESTS,
-  verifyImagesJobId,
+  VERIFY_MAX_TARGETS,
   verifyPolicyJobId,
-  type VerifyImagesJob,
+  verifyTargetsJobId,
   type VerifyPolicyJob,
+  type VerifyTargetsJob,
 } from '@vigil/shared/queue';
 import { PolicyChangeRepository } from '../repositories/policy-change.repository';
 import { RunningImageRepository } from '../repositories/running-image.repository';
@@ -113,7 +113,7 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
     return this.addJobs(orgId, due.map((d) => ({ clusterId: d.clusterId, digests: d.digests, dueAtMs: d.dueAt.getTime() })));
   }
 
-  /** The fast path: jobs for due (cluster, digest) pairs, per cluster, in bounded chunks. */
+  /** The fast path: jobs for due (cluster, digest) pairs, across clusters, in bounded chunks. */
   async enqueue(orgId: string, pairs: readonly { clusterId: string; digest: string }[], dueAtMs = 0): Promise<number> {
     const byCluster = new Map<string, Set<string>>();
     for (const p of pairs) {
@@ -124,14 +124,29 @@ export class ContinuousVerification implements PolicyChangeListener, InventoryCh
     return this.addJobs(orgId, [...byCluster].map(([clusterId, digests]) => ({ clusterId, digests: [...digests], dueAtMs })));
   }
 
+  /**
+   * One org's due work as `verify.targets` jobs of at most VERIFY_MAX_TARGETS
+   * pairs across clusters (a change touching a digest in a thousand clusters
+   * is two jobs, not a thousand). Pairs are ordered by due time, cluster and
+   * digest and cut at fixed multiples of the bound, so when whole jobs finish
+   * the rest is cut where it was and the tick's re-adds find the same ids.
+   */
   private async addJobs(orgId: string, groups: readonly { clusterId: string; digests: readonly string[]; dueAtMs: number }[]): Promise<number> {
-    const jobs: { name: string; data: VerifyImagesJob; opts: typeof VERIFY_JOB_OPTIONS }[] = [];
-    for (const { clusterId, digests: unsorted, dueAtMs } of groups) {
-      const digests = [...unsorted].sort();
-      for (let i = 0; i < digests.length; i += VERIFY_MAX_DIGESTS) {
-        const data: VerifyImagesJob = { orgId, clusterId, digests: digests.slice(i, i + VERIFY_MAX_DIGESTS) };
-        jobs.push({ name: 'verify.images', data, opts: { ...VERIFY_JOB_OPTIONS, jobId: verifyImagesJobId(data, dueAtMs) } });
+    const sorted = [...groups].sort((a, b) => a.dueAtMs - b.dueAtMs || (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0));
+    const pairs = sorted.flatMap((g) => [...new Set(g.digests)].sort().map((digest) => ({ clusterId: g.clusterId, digest, dueAtMs: g.dueAtMs })));
+    const jobs: { name: string; data: VerifyTargetsJob; opts: typeof VERIFY_JOB_OPTIONS }[] = [];
+    for (let i = 0; i < pairs.length; i += VERIFY_MAX_TARGETS) {
+      const data: VerifyTargetsJob = { orgId, targets: [] };
+      const dueAtMs: number[] = [];
+      for (const p of pairs.slice(i, i + VERIFY_MAX_TARGETS)) {
+        const last = data.targets[data.targets.length - 1];
+        if (last?.clusterId === p.clusterId && dueAtMs[dueAtMs.length - 1] === p.dueAtMs) last.digests.push(p.digest);
+        else {
+          data.targets.push({ clusterId: p.clusterId, digests: [p.digest] });
+          dueAtMs.push(p.dueAtMs);
+        }
       }
+      jobs.push({ name: 'verify.targets', data, opts: { ...VERIFY_JOB_OPTIONS, jobId: verifyTargetsJobId(data, dueAtMs) } });
     }
     for (let i = 0; i < jobs.length; i += 500) await this.queue.addBulk(jobs.slice(i, i + 500));
     return jobs.length;

@@ -59,8 +59,10 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
  * (under the same ids) whatever is still due after a crash or a Redis flush.
  */
 export interface VerifyJobs {
-  /** One org × cluster × digests (at most VERIFY_MAX_DIGESTS): re-evaluate those still due. */
+  /** One org × cluster × digests (at most VERIFY_MAX_DIGESTS): re-evaluate those still due. Kept for jobs queued before `verify.targets`. */
   'verify.images': VerifyImagesJob;
+  /** One org × (cluster, digest) targets across clusters (at most VERIFY_MAX_TARGETS pairs): what producers add. */
+  'verify.targets': VerifyTargetsJob;
   /** Fan out one policy change: mark the running images its globs match (old or new) as due. */
   'verify.policy': VerifyPolicyJob;
 }
@@ -69,6 +71,17 @@ export interface VerifyImagesJob {
   orgId: string;
   clusterId: string;
   digests: string[];
+}
+
+/**
+ * A change that touches a few digests running in many clusters is one job per
+ * few hundred (cluster, digest) pairs, not one per cluster: the job reads,
+ * evaluates and writes all of them in a few set-based statements.
+ */
+export interface VerifyTargetsJob {
+  orgId: string;
+  /** Sorted by the producer; a cluster may be split across jobs. */
+  targets: { clusterId: string; digests: string[] }[];
 }
 
 export interface VerifyPolicyJob {
@@ -85,6 +98,9 @@ export interface ReverifySweepJobs {
 /** Digests per verify job: one transaction each, bounded so a retry redoes little. */
 export const VERIFY_MAX_DIGESTS = 200;
 
+/** (cluster, digest) pairs per `verify.targets` job: one write transaction each, bounded so a retry redoes little. */
+export const VERIFY_MAX_TARGETS = 500;
+
 /**
  * Verify jobs leave Redis when done (the target rows are the record); failed
  * ones stay a day so their id keeps the sweep from re-adding them at once (the
@@ -99,6 +115,13 @@ export const VERIFY_JOB_OPTIONS: JobsOptions = {
 
 export function verifyImagesJobId(job: VerifyImagesJob, dueAtMs: number): string {
   return `vi-${job.clusterId}-${createHash('sha1').update(`${dueAtMs}\n${job.digests.join('\n')}`).digest('hex')}`;
+}
+
+/** `dueAtMs[i]` is the due time of `job.targets[i]`'s cluster: a newer trigger of the same pairs is a new job. */
+export function verifyTargetsJobId(job: VerifyTargetsJob, dueAtMs: readonly number[]): string {
+  const hash = createHash('sha1');
+  job.targets.forEach((t, i) => hash.update(`${t.clusterId}\n${dueAtMs[i] ?? 0}\n${t.digests.join('\n')}\n\n`));
+  return `vt-${job.orgId}-${hash.digest('hex')}`;
 }
 
 export function verifyPolicyJobId(job: VerifyPolicyJob): string {
