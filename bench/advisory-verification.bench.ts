@@ -14,25 +14,18 @@
 //   npm run build && node dist/bench/advisory-verification.bench.js
 //   BENCH_CV_CLUSTERS / BENCH_CV_PODS / BENCH_CV_DIGESTS as in continuous-verification.bench
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { Client } from 'pg';
-import { loadPlatformConfig } from '@vigil/shared/config';
 import { AdvisoryIndex, parseOsvRecord, type PackageQuery } from '@vigil/supply-chain';
-import { createApiApp } from '../apps/api/src/bootstrap';
-import { WorkerModule } from '../apps/worker/src/worker.module';
 import {
   CHANGED,
   continuousVerificationSettings,
   CountingSink,
+  FleetPlatform,
   generateFleet,
-  purgeQueues,
-  SECRET_KEY,
   untilNoneDue,
   type ContinuousVerificationSettings,
 } from './continuous-verification.bench';
-import { BENCH_ADMIN_TOKEN, BENCH_REDIS_URL, connect, createMigratedDatabase, expectStatus, HttpClient, type BenchDatabase } from './support/bench-platform';
+import { BENCH_ADMIN_TOKEN, expectStatus } from './support/bench-platform';
 import { fmtInt, fmtMs, fmtRate, log, msSince, now, secondsSince, table } from './support/stats';
 
 const TARGET_SECONDS = 10;
@@ -94,42 +87,17 @@ async function matcherBaseline(db: Client): Promise<{ sbomsPerSecond: number; pa
 export async function run(): Promise<boolean> {
   const settings = continuousVerificationSettings();
   log(`# Advisory → events: ${fmtInt(settings.clusters)} clusters × ${settings.podsPerCluster} pods, ${fmtInt(settings.digests)} digests, advisory in 1% of images`);
-  let database: BenchDatabase | undefined;
-  let app: INestApplication | undefined;
-  let worker: INestApplicationContext | undefined;
+  let platform: FleetPlatform | undefined;
   let sink: CountingSink | undefined;
-  let http: HttpClient | undefined;
-  let db: Client | undefined;
   try {
-    database = await createMigratedDatabase();
-    const config = loadPlatformConfig({
-      NODE_ENV: 'production',
-      DATABASE_URL: database.url,
-      REDIS_URL: BENCH_REDIS_URL,
-      VIGIL_SECRET_KEY: SECRET_KEY,
-      VIGIL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-      VIGIL_ALLOW_PRIVATE_TARGETS: 'true', // the sink is on loopback
-      LOG_LEVEL: 'silent',
-    });
-    const queuePrefix = `bench-${database.name}`;
-    app = await createApiApp(config, { queuePrefix });
-    await app.listen(0, '127.0.0.1');
-    http = new HttpClient(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
-    db = await connect(database.url);
-
-    const org = await http.json('POST', '/v1/orgs', { token: BENCH_ADMIN_TOKEN, body: { name: 'advisory-bench' } });
-    expectStatus(org, 201, 'POST /v1/orgs');
-    const orgId: string = org.body.id;
-    const rootGroupId: string = org.body.rootGroupId;
-    const asAdmin = { token: BENCH_ADMIN_TOKEN, headers: { 'vigil-org-id': orgId } };
-    expectStatus(await http.json('PUT', '/v1/verification/schedule', { ...asAdmin, body: { intervalSeconds: 86400 } }), 200, 'PUT /v1/verification/schedule');
+    platform = await FleetPlatform.start('advisory-bench');
+    const { http, db, orgId, rootGroupId, asAdmin } = platform;
     const policy = await http.json('POST', '/v1/policies', { ...asAdmin, body: { groupId: rootGroupId, document: vulnPolicy } });
     expectStatus(policy, 201, 'POST /v1/policies');
     sink = await CountingSink.start();
     expectStatus(await http.json('POST', '/v1/subscriptions', { ...asAdmin, body: { groupId: rootGroupId, sink: sink.url, types: [CHANGED] } }), 201, 'POST /v1/subscriptions');
 
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix }), { logger: false });
-    await worker.init();
+    await platform.startWorker();
     if (!(await untilNoneDue(db, orgId, 60_000, true))) throw new Error('the policy was never fanned out');
 
     let start = now();
@@ -184,13 +152,8 @@ export async function run(): Promise<boolean> {
     log(`${correct ? 'answers correct' : 'WRONG ANSWERS'}; target ${eventsSeconds < TARGET_SECONDS ? 'met' : 'NOT met'}`);
     return correct;
   } finally {
-    await worker?.close().catch(() => undefined);
-    await http?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
+    await platform?.stop();
     await sink?.stop().catch(() => undefined);
-    await db?.end().catch(() => undefined);
-    if (database) await purgeQueues(`bench-${database.name}`).catch(() => undefined);
-    if (process.env.BENCH_KEEP_DB !== '1') await database?.drop().catch(() => undefined);
   }
 }
 

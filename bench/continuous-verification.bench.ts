@@ -24,7 +24,7 @@ import IORedis from 'ioredis';
 import type { Client } from 'pg';
 import { ReverifySweepService } from '@vigil/continuous-verification';
 import { evaluate, parsePolicyDocument, type CompiledPolicy } from '@vigil/policy-engine';
-import { loadPlatformConfig } from '@vigil/shared/config';
+import { loadPlatformConfig, type PlatformConfig } from '@vigil/shared/config';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { BENCH_ADMIN_TOKEN, BENCH_REDIS_URL, connect, createMigratedDatabase, expectStatus, HttpClient, type BenchDatabase } from './support/bench-platform';
@@ -33,7 +33,7 @@ import { envInt, fmtInt, fmtRate, log, now, secondsSince, table } from './suppor
 const TARGET_CHANGE_SECONDS = 30;
 const TARGET_SWEEP_SECONDS = 60;
 export const CHANGED = 'dev.vigil.policy.validation.changed.v1';
-export const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
+const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
 
 export interface ContinuousVerificationSettings {
   clusters: number;
@@ -182,18 +182,35 @@ export async function purgeQueues(prefix: string): Promise<void> {
   }
 }
 
-export async function run(): Promise<boolean> {
-  const settings = continuousVerificationSettings();
-  const pods = settings.clusters * settings.podsPerCluster;
-  log(`# Continuous verification: ${fmtInt(settings.clusters)} clusters × ${settings.podsPerCluster} pods, ${fmtInt(settings.digests)} digests`);
-  let database: BenchDatabase | undefined;
-  let app: INestApplication | undefined;
-  let worker: INestApplicationContext | undefined;
-  let sink: CountingSink | undefined;
-  let http: HttpClient | undefined;
-  let db: Client | undefined;
-  try {
-    database = await createMigratedDatabase();
+/**
+ * What both fleet benchmarks run on: the API in-process on its own migrated
+ * database and queue prefix, a superuser connection for data generation, one
+ * org whose periodic sweep is parked for a day (so only the measured triggers
+ * run), and the real worker once `startWorker` is called.
+ */
+export class FleetPlatform {
+  worker: INestApplicationContext | undefined;
+
+  private constructor(
+    readonly database: BenchDatabase,
+    private readonly config: PlatformConfig,
+    private readonly app: INestApplication,
+    readonly http: HttpClient,
+    readonly db: Client,
+    readonly orgId: string,
+    readonly rootGroupId: string,
+  ) {}
+
+  get queuePrefix(): string {
+    return `bench-${this.database.name}`;
+  }
+
+  get asAdmin() {
+    return { token: BENCH_ADMIN_TOKEN, headers: { 'vigil-org-id': this.orgId } };
+  }
+
+  static async start(orgName: string): Promise<FleetPlatform> {
+    const database = await createMigratedDatabase();
     const config = loadPlatformConfig({
       NODE_ENV: 'production',
       DATABASE_URL: database.url,
@@ -203,18 +220,55 @@ export async function run(): Promise<boolean> {
       VIGIL_ALLOW_PRIVATE_TARGETS: 'true', // the sink is on loopback
       LOG_LEVEL: 'silent',
     });
-    const queuePrefix = `bench-${database.name}`;
-    app = await createApiApp(config, { queuePrefix });
-    await app.listen(0, '127.0.0.1');
-    http = new HttpClient(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
-    db = await connect(database.url);
+    let app: INestApplication | undefined;
+    let http: HttpClient | undefined;
+    let db: Client | undefined;
+    try {
+      app = await createApiApp(config, { queuePrefix: `bench-${database.name}` });
+      await app.listen(0, '127.0.0.1');
+      http = new HttpClient(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
+      db = await connect(database.url);
+      const org = await http.json('POST', '/v1/orgs', { token: BENCH_ADMIN_TOKEN, body: { name: orgName } });
+      expectStatus(org, 201, 'POST /v1/orgs');
+      const platform = new FleetPlatform(database, config, app, http, db, org.body.id, org.body.rootGroupId);
+      expectStatus(await http.json('PUT', '/v1/verification/schedule', { ...platform.asAdmin, body: { intervalSeconds: 86400 } }), 200, 'PUT /v1/verification/schedule');
+      return platform;
+    } catch (error) {
+      await http?.close().catch(() => undefined);
+      await app?.close().catch(() => undefined);
+      await db?.end().catch(() => undefined);
+      await purgeQueues(`bench-${database.name}`).catch(() => undefined);
+      await database.drop().catch(() => undefined);
+      throw error;
+    }
+  }
 
-    const org = await http.json('POST', '/v1/orgs', { token: BENCH_ADMIN_TOKEN, body: { name: 'cv-bench' } });
-    expectStatus(org, 201, 'POST /v1/orgs');
-    const orgId: string = org.body.id;
-    const rootGroupId: string = org.body.rootGroupId;
-    const asAdmin = { token: BENCH_ADMIN_TOKEN, headers: { 'vigil-org-id': orgId } };
-    expectStatus(await http.json('PUT', '/v1/verification/schedule', { ...asAdmin, body: { intervalSeconds: 86400 } }), 200, 'PUT /v1/verification/schedule');
+  async startWorker(): Promise<INestApplicationContext> {
+    this.worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(this.config, { queuePrefix: this.queuePrefix }), { logger: false });
+    await this.worker.init();
+    return this.worker;
+  }
+
+  /** Stops everything; keeps the database when BENCH_KEEP_DB=1. */
+  async stop(): Promise<void> {
+    await this.worker?.close().catch(() => undefined);
+    await this.http.close().catch(() => undefined);
+    await this.app.close().catch(() => undefined);
+    await this.db.end().catch(() => undefined);
+    await purgeQueues(this.queuePrefix).catch(() => undefined);
+    if (process.env.BENCH_KEEP_DB !== '1') await this.database.drop().catch(() => undefined);
+  }
+}
+
+export async function run(): Promise<boolean> {
+  const settings = continuousVerificationSettings();
+  const pods = settings.clusters * settings.podsPerCluster;
+  log(`# Continuous verification: ${fmtInt(settings.clusters)} clusters × ${settings.podsPerCluster} pods, ${fmtInt(settings.digests)} digests`);
+  let platform: FleetPlatform | undefined;
+  let sink: CountingSink | undefined;
+  try {
+    platform = await FleetPlatform.start('cv-bench');
+    const { http, db, orgId, rootGroupId, asAdmin } = platform;
     const base = await http.json('POST', '/v1/policies', { ...asAdmin, body: { groupId: rootGroupId, document: policyDoc('bench-base', 'registry.bench/**', 'pass') } });
     expectStatus(base, 201, 'POST /v1/policies');
     const hot = await http.json('POST', '/v1/policies', { ...asAdmin, body: { groupId: rootGroupId, document: policyDoc('bench-hot', 'registry.bench/hot/**', 'pass') } });
@@ -223,8 +277,7 @@ export async function run(): Promise<boolean> {
     if (process.env.BENCH_CV_NO_SINK !== '1') expectStatus(await http.json('POST', '/v1/subscriptions', { ...asAdmin, body: { groupId: rootGroupId, sink: sink.url, types: [CHANGED] } }), 201, 'POST /v1/subscriptions');
 
     // The worker first, so the policies' creation fan-outs run now, over an empty inventory (as they would have).
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, { queuePrefix }), { logger: false });
-    await worker.init();
+    const worker = await platform.startWorker();
     if (!(await untilNoneDue(db, orgId, 60_000, true))) throw new Error('the policies were never fanned out');
 
     let start = now();
@@ -281,13 +334,8 @@ export async function run(): Promise<boolean> {
     log(ok ? 'PASS' : 'FAIL: a target was missed (see above)');
     return ok;
   } finally {
-    await worker?.close().catch(() => undefined);
-    await http?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
+    await platform?.stop();
     await sink?.stop().catch(() => undefined);
-    await db?.end().catch(() => undefined);
-    if (database) await purgeQueues(`bench-${database.name}`).catch(() => undefined);
-    if (process.env.BENCH_KEEP_DB !== '1') await database?.drop().catch(() => undefined);
   }
 }
 
