@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TickBatcher } from '@vigil/shared/database';
+import { Coalescer } from '@vigil/shared/database';
 import { AgentCredentialRepository, type AgentNonce } from '../repositories';
 
 /**
@@ -9,7 +9,7 @@ import { AgentCredentialRepository, type AgentNonce } from '../repositories';
  */
 @Injectable()
 export class AgentNonceLedger {
-  private readonly batcher = new TickBatcher<AgentNonce, boolean>((_key, nonces) => this.rememberDistinct(nonces));
+  private readonly batcher = new Coalescer<AgentNonce, boolean>((_key, nonces) => this.rememberDistinct(nonces));
 
   constructor(private readonly credentials: AgentCredentialRepository) {}
 

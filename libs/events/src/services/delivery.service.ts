@@ -4,9 +4,9 @@ import type { Queue } from 'bullmq';
 import { PLATFORM_CONFIG, PlatformConfig } from '@vigil/shared/config';
 import { SecretBox } from '@vigil/shared/crypto';
 import { DELIVER_JOB_OPTIONS, DeliverJob, deliverJobId, QUEUE_NAMES } from '@vigil/shared/queue';
+import { Coalescer } from '@vigil/shared/database';
 import { retryDelayMs } from '../delivery/backoff';
 import { buildDeliveryRequest } from '../delivery/cloud-event-request';
-import { Coalescer } from '../delivery/coalescer';
 import { HttpSender } from '../delivery/http-sender';
 import { DeliveryRepository, SubscriptionRepository, type AttemptContext, type AttemptEntry } from '../repositories';
 

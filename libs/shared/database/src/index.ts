@@ -5,4 +5,4 @@ export * from './pagination';
 export * from './query-rows';
 export * from './database-notifications';
 export * from './invalidated-cache';
-export * from './tick-batcher';
+export * from './coalescer';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Database, TickBatcher } from '@vigil/shared/database';
+import { Coalescer, Database } from '@vigil/shared/database';
 import { AdmissionDecisionRepository, type NewAdmissionDecision } from '../repositories';
 
 /** One decision to commit, and what else must be in its transaction (its event, for denials and warnings). */
@@ -11,7 +11,8 @@ export interface DecisionToRecord {
 /**
  * Group commit for admission decisions. Every decision is committed before
  * its agent hears the answer (nothing accepted is lost), but the decisions of
- * one org that arrive together share one transaction and one INSERT: under
+ * one org that arrive together (or while its previous commit runs) share one
+ * transaction and one INSERT: under
  * load, round trips per decision fall from three to a fraction of one. A
  * batch that fails is retried one decision at a time, so one bad decision
  * fails only its own request.
@@ -19,7 +20,7 @@ export interface DecisionToRecord {
 @Injectable()
 export class AdmissionDecisionRecorder {
   private readonly logger = new Logger('AdmissionDecisionRecorder');
-  private readonly batcher = new TickBatcher<DecisionToRecord, void>((orgId, items) => this.commit(orgId, items));
+  private readonly batcher = new Coalescer<DecisionToRecord, void>((orgId, items) => this.commit(orgId, items));
 
   constructor(
     private readonly database: Database,

@@ -67,4 +67,14 @@ describe('Coalescer', () => {
     expect(await Promise.all(all)).toHaveLength(5);
     expect(calls.map((x) => x.items)).toEqual([[1, 2], [3, 4], [5]]);
   });
+
+  it('fails only the item answered with an Error, and refuses a run that answers the wrong number of results', async () => {
+    const partial = new Coalescer<number, number>(async (_key, items) => items.map((n) => (n === 2 ? new Error('two is bad') : n)));
+    const settled = await Promise.allSettled([partial.submit('k', 1), partial.submit('k', 2), partial.submit('k', 3)]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason.message).toBe('two is bad');
+
+    const short = new Coalescer<number, number>(async () => [1]);
+    await expect(Promise.all([short.submit('k', 1), short.submit('k', 2)])).rejects.toThrow('batch answered 1 results for 2 items');
+  });
 });

@@ -9,14 +9,19 @@ interface Waiting<I, O> {
  * batch of that key is running wait and go together in the next one. Idle, an
  * item goes at once (with whatever else arrived in the same tick); busy,
  * batches grow with the load, so N concurrent deliveries cost one round trip,
- * not N. Keys (orgs) never wait for each other.
+ * not N. Keys (orgs) never wait for each other. Used wherever concurrent
+ * requests should share a round trip or a transaction (agent nonces,
+ * admission decisions, delivery attempts).
  */
 export class Coalescer<I, O> {
   private readonly lanes = new Map<string, Waiting<I, O>[]>();
 
-  /** `run` answers each item, in order; if it throws, every item of that batch fails with the error. */
+  /**
+   * `run` answers each item, in order; an `Error` in an item's place fails
+   * only that item, and if `run` throws, every item of that batch fails.
+   */
   constructor(
-    private readonly run: (key: string, items: I[]) => Promise<O[]>,
+    private readonly run: (key: string, items: I[]) => Promise<(O | Error)[]>,
     private readonly maxBatch = 200,
   ) {}
 
@@ -41,7 +46,12 @@ export class Coalescer<I, O> {
           key,
           batch.map((w) => w.item),
         );
-        batch.forEach((w, i) => w.resolve(out[i]));
+        if (out.length !== batch.length) throw new Error(`batch answered ${out.length} results for ${batch.length} items`);
+        batch.forEach((w, i) => {
+          const result = out[i];
+          if (result instanceof Error) w.reject(result);
+          else w.resolve(result);
+        });
       } catch (error) {
         for (const w of batch) w.reject(error);
       }
