@@ -16,6 +16,7 @@ import { CloudEventsSink } from '../support/cloudevents-sink';
 import { buildImage, freePort, pushCosignManifest, pushImage, signatureLayer, signBytes, simpleSigningPayload, startRegistry, type RunningRegistry } from '../support/oci-registry';
 import { ecKey, imagePolicy, signedSpec, type SigningKey } from '../support/policy-fixtures';
 import { addMember, createTenant, TenantFixture } from '../support/tenant-fixtures';
+import { until } from '../support/worker-harness';
 
 const CHANGED = 'dev.vigil.policy.validation.changed.v1';
 const ENV = {
@@ -31,18 +32,6 @@ interface ChangedEvent {
   id: string;
   subject: string;
   data: { clusterId: string; imageDigest: string; workloads: { namespace: string; kind: string; name: string }[]; policies: Record<string, { valid: boolean; change: string; revision: number; diagnostic: string }> };
-}
-
-/** Polls (bounded) until `check` returns a value other than undefined. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last !== undefined) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe('continuous verification', () => {
@@ -129,6 +118,21 @@ describe('continuous verification', () => {
       const events = await changedEvents(clusterId);
       return events.length >= count ? events : undefined;
     });
+  }
+
+  /** After a change that fails `policyName` wherever it applies: exactly one degraded event per (cluster, digest), as many open violations, nothing left due. */
+  async function expectOneDegradedPerPair(policyName: string, policyId: string, clusterIds: string[], pairs: number): Promise<void> {
+    const { rows } = await db.query(
+      `SELECT data->>'clusterId' AS cluster, data->>'imageDigest' AS digest, count(*)::int AS n FROM events
+        WHERE type = $1 AND data->'policies'->$2->>'change' = 'degraded' GROUP BY 1, 2`,
+      [CHANGED, policyName],
+    );
+    expect(rows).toHaveLength(pairs);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    const open = await db.query(`SELECT count(*)::int AS n FROM violations WHERE policy_id = $1 AND state = 'open'`, [policyId]);
+    expect(open.rows[0].n).toBe(pairs);
+    const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusterIds]);
+    expect(due.rows[0].n).toBe(0);
   }
 
   async function violations(query: string, token = acme.owner.token) {
@@ -343,17 +347,7 @@ describe('continuous verification', () => {
 
     await until('24 degraded events', async () => ((await countDegraded()) >= 24 ? true : undefined), 60_000);
     await new Promise((r) => setTimeout(r, 1500));
-    const { rows } = await db.query(
-      `SELECT data->>'clusterId' AS cluster, data->>'imageDigest' AS digest, count(*)::int AS n FROM events
-        WHERE type = $1 AND data->'policies'->'cv-fleet'->>'change' = 'degraded' GROUP BY 1, 2`,
-      [CHANGED],
-    );
-    expect(rows).toHaveLength(24);
-    expect(rows.every((r) => r.n === 1)).toBe(true);
-    const open = await db.query(`SELECT count(*)::int AS n FROM violations WHERE policy_id = $1 AND state = 'open'`, [fleetPolicy.id]);
-    expect(open.rows[0].n).toBe(24);
-    const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusters.map((c) => c.id)]);
-    expect(due.rows[0].n).toBe(0);
+    await expectOneDegradedPerPair('cv-fleet', fleetPolicy.id, clusters.map((c) => c.id), 24);
   }, 120_000);
 
   it('verifies a change to the same digests in many clusters with few jobs, one event per transition, and loses nothing to a Redis flush mid-way', async () => {
@@ -405,17 +399,7 @@ describe('continuous verification', () => {
       spy.mockRestore();
       if (!worker) await startWorker();
     }
-    const { rows } = await db.query(
-      `SELECT data->>'clusterId' AS cluster, data->>'imageDigest' AS digest, count(*)::int AS n FROM events
-        WHERE type = $1 AND data->'policies'->'cv-wide'->>'change' = 'degraded' GROUP BY 1, 2`,
-      [CHANGED],
-    );
-    expect(rows).toHaveLength(600);
-    expect(rows.every((r) => r.n === 1)).toBe(true);
-    const open = await db.query(`SELECT count(*)::int AS n FROM violations WHERE policy_id = $1 AND state = 'open'`, [widePolicy.id]);
-    expect(open.rows[0].n).toBe(600);
-    const due = await db.query(`SELECT count(*)::int AS n FROM verification_targets WHERE cluster_id = ANY($1::uuid[]) AND (due_at IS NOT NULL OR verified_at IS NULL)`, [clusters.map((c) => c.id)]);
-    expect(due.rows[0].n).toBe(0);
+    await expectOneDegradedPerPair('cv-wide', widePolicy.id, clusters.map((c) => c.id), 600);
     // Every pair verified by a handful of jobs (one before the flush, the lost one's rebuild after it).
     expect(calls.reduce((n, c) => n + c.verified, 0)).toBeGreaterThanOrEqual(600);
     expect(calls.filter((c) => c.verified > 0).length).toBeLessThanOrEqual(4);
