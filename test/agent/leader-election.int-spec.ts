@@ -193,7 +193,7 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
     // The old leader gave up on its own clock, at its renew deadline, before the new one was elected.
     const steppedDown = old.roles.find((x) => x.role === 'follower' && x.at > cutAt)!;
     expect(steppedDown).toBeDefined();
-    expect(steppedDown.at - lastRenewal.at).toBeLessThanOrEqual(RENEW_MS + 100);
+    expect(steppedDown.at - lastRenewal.at).toBeLessThanOrEqual(RENEW_MS + 300); // event-loop lag on a busy machine
     expect(steppedDown.at).toBeLessThan(taken.at);
     expect(old.agent.inventory).toBeUndefined();
     await snapshotFrom(next.id);
