@@ -25,7 +25,7 @@ describe('agent command runner', () => {
     await platform.start();
     agent = await startTestAgent(agentConfig(platform, tls, { VIGIL_COMMANDS_ENABLED: String(enabled) }), kube);
     await agent.ready;
-    await eventually(() => expect(agent!.inventory.isSynced).toBe(true));
+    await eventually(() => expect(agent!.inventory?.isSynced).toBe(true));
   }
 
   const command = (id: string, type: string, params: unknown): any => ({ id, type, issuedAt: new Date().toISOString(), params });

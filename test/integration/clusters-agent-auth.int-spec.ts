@@ -64,6 +64,10 @@ describe('clusters, registration and agent request signing', () => {
     expect(shown.body).toEqual(
       expect.objectContaining({ health: 'healthy', kubernetesVersion: '1.31.2', agentVersion: '0.1.0', nodeCount: 3, lastHeartbeatAt: expect.any(String), usage: { runningPods: 0, runningContainers: 0, runningImages: 0 } }),
     );
+    // A follower replica (no pod inventory, so no node count) keeps the leader's count.
+    const follower = await agent.send('POST', '/v1/agent/heartbeat', { agentId: 'agent-2', agentVersion: '0.1.1', kubernetesVersion: '1.31.2', sentAt: new Date().toISOString() });
+    expect(follower.status).toBe(200);
+    expect((await api.request('GET', `/v1/clusters/${cluster.id}`, { token: viewer.token })).body).toEqual(expect.objectContaining({ agentVersion: '0.1.1', nodeCount: 3 }));
   });
 
   describe('rejects every attack on request signing', () => {

@@ -54,7 +54,20 @@ export function createAgentMetrics() {
     labelNames: ['component'] as const,
     registers: [registry],
   });
-  return { registry, admissionRequests, admissionDuration, decisionCache, platformRequests, inventoryBatches, inventoryBuffered, inventoryOverflows, watchRestarts, commands, handlerErrors };
+  const leader = new Gauge({ name: 'vigil_agent_leader', help: '1 while this replica holds the leader Lease (runs inventory and commands), else 0', registers: [registry] });
+  const leadershipChanges = new Counter({
+    name: 'vigil_agent_leadership_changes_total',
+    help: 'Times this replica became leader or stopped leading, by the role it changed to (leader, follower)',
+    labelNames: ['to'] as const,
+    registers: [registry],
+  });
+  const leaseErrors = new Counter({
+    name: 'vigil_agent_lease_errors_total',
+    help: 'Failed calls on the leader Lease by operation (get, create, update); a lost race (409) is not counted',
+    labelNames: ['op'] as const,
+    registers: [registry],
+  });
+  return { registry, leader, leadershipChanges, leaseErrors, admissionRequests, admissionDuration, decisionCache, platformRequests, inventoryBatches, inventoryBuffered, inventoryOverflows, watchRestarts, commands, handlerErrors };
 }
 
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;

@@ -8,6 +8,12 @@ import { InventoryQueue, snapshotParts } from './inventory-queue';
 
 export interface SenderOptions {
   agentId: string;
+  /**
+   * First sequence number: a sender of a later leader term continues where
+   * the last term's numbering ended, so one agentId never reuses a number
+   * (a reused number would be dropped by the platform as a duplicate).
+   */
+  firstSequence?: number;
   flushMs: number;
   timeoutMs: number;
   /** Live pods as last seen, for snapshots. */
@@ -24,9 +30,10 @@ const MAX_BACKOFF_MS = 30_000;
  * and a snapshot reconciles whatever it carried.
  */
 export class InventorySender {
-  private nextSequence = 1;
+  private nextSequence: number;
   private readonly numbered: InventoryBatch[] = [];
   private failures = 0;
+  private halted = false;
 
   constructor(
     private readonly queue: InventoryQueue,
@@ -34,11 +41,24 @@ export class InventorySender {
     private readonly metrics: AgentMetrics,
     private readonly log: Logger,
     private readonly o: SenderOptions,
-  ) {}
+  ) {
+    this.nextSequence = o.firstSequence ?? 1;
+  }
+
+  /** The number the next batch would get: where a later term's sender starts. */
+  get nextSequenceNumber(): number {
+    return this.nextSequence;
+  }
+
+  /** Stops after the batch in flight (leadership lost): nothing more is sent. */
+  halt(): void {
+    this.halted = true;
+  }
 
   /** One loop iteration (PeriodicTask tick): returns how long to wait before the next. */
   async tick(): Promise<number> {
     for (;;) {
+      if (this.halted) return this.o.flushMs;
       this.metrics.inventoryBuffered.set(this.queue.size);
       if (this.numbered.length === 0 && !this.formNext()) {
         this.o.onHealth(true);
