@@ -2,10 +2,30 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 
+/** One problem of an invalid input, for clients that point at it (editors, forms); `message` says the same in words. */
+export interface InputProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
 export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** 400s for invalid input: every problem, located. */
+  errors?: InputProblem[];
+}
+
+/** A 400 whose body lists every problem in `errors` besides the sentence in `message`. */
+export class InvalidInputException extends HttpException {
+  constructor(
+    message: string,
+    readonly problems: readonly InputProblem[],
+  ) {
+    super({ message, errors: problems }, HttpStatus.BAD_REQUEST);
+  }
 }
 
 /** Postgres errors that are the client's fault, mapped to what they mean for the API. */
@@ -36,6 +56,9 @@ function messageOf(response: unknown, fallback: string): string {
  * filter and the admission fast lane, which answers outside Nest's router.
  */
 export function errorResponseFor(exception: unknown): { payload: ErrorBody; unexpected: boolean } {
+  if (exception instanceof InvalidInputException) {
+    return { payload: { ...errorBody(exception.getStatus(), exception.message), errors: [...exception.problems] }, unexpected: false };
+  }
   if (exception instanceof HttpException) {
     return { payload: errorBody(exception.getStatus(), messageOf(exception.getResponse(), exception.message)), unexpected: false };
   }
