@@ -50,7 +50,7 @@ export interface DigestUsage {
 
 /**
  * The hot reads of this context, written for the planner; indexes in the
- * SupplyChain migration. Everything runs in the org's transaction (RLS on
+ * SupplyChain and WorkloadImageRuns migrations. Everything runs in the org's transaction (RLS on
  * observations, images and the image_* tables applies on top of the filters).
  */
 @Injectable()
@@ -60,11 +60,20 @@ export class ExposureRepository {
   /**
    * Where and when images with a matched package ran: the few digests whose
    * stored matches carry one of the ids (btree probes of image_vulnerability_ids;
-   * see the migration for why not the GIN), then each digest's
-   * observations (index-only scan of observations_exposure), overlapping the
-   * window, one row per cluster/namespace/workload/reference/package with the
-   * hull of its intervals. The page key is filtered before grouping: every key
-   * column is a grouping column, so that is the same and cheaper.
+   * see the migration for why not the GIN), then each digest's workload runs
+   * (workload_image_runs_group: a few rows per workload, not one per pod),
+   * overlapping the window, one row per cluster/namespace/workload/reference/
+   * package with the hull of its runs. The page key is filtered before
+   * grouping: every key column is a grouping column, so that is the same and
+   * cheaper.
+   *
+   * Against the observations this approximates, documented in
+   * docs/benchmarks.md ("Exposure at 10M"): with a window, firstSeen/lastSeen
+   * are those of the whole runs that overlap it (a run merges pods whose
+   * intervals overlap or are at most 5 minutes apart); a running run's
+   * lastSeen may trail the agent's latest report by up to a minute; and a run
+   * that overlaps the window and still runs is `running` even if the
+   * container running now started after `to`.
    */
   exposure(orgId: string, q: ExposureQuery): Promise<ExposureRow[]> {
     const params: unknown[] = [orgId, q.ids, q.from ?? '-infinity', q.to ?? 'infinity', q.clusterIds];
@@ -74,26 +83,27 @@ export class ExposureRepository {
         params.push(v);
         return `$${params.length}`;
       });
-      keyset = `AND (o.cluster_id::text, o.namespace, coalesce(o.workload_kind, ''), coalesce(o.workload_name, ''), o.image_digest, o.image_ref, v.package_name, v.package_version)
+      keyset = `AND (r.cluster_id::text, r.namespace, r.workload_kind, r.workload_name, r.image_digest, r.image_ref, v.package_name, v.package_version)
                   > (${placeholders.join(', ')})`;
     }
     params.push(q.limit + 1);
+    // Runs store '' for "no workload"; the key compares '' exactly as it compared coalesce(kind, '') before.
     return this.database.forOrg(orgId, (m) =>
       m.query(
-        `SELECT o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_ref, o.image_digest,
+        `SELECT r.cluster_id, r.namespace, nullif(r.workload_kind, '') AS workload_kind, nullif(r.workload_name, '') AS workload_name, r.image_ref, r.image_digest,
                 v.package_name, v.package_version, v.package_ecosystem,
-                min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen, bool_or(o.running) AS running
+                min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen, bool_or(r.running) AS running
            FROM (SELECT DISTINCT x.digest, m.package_name, m.package_version, m.package_ecosystem
                    FROM image_vulnerability_ids x
                    JOIN image_vulnerabilities m ON m.sbom_id = x.sbom_id AND m.package_ordinal = x.package_ordinal AND m.advisory_id = x.advisory_id
                   WHERE x.id = ANY($2::text[]) AND (x.org_id IS NULL OR x.org_id = $1)) v
-           JOIN observations o ON o.org_id = $1 AND o.image_digest = v.digest
-          WHERE o.active_during && tstzrange($3::timestamptz, $4::timestamptz, '[)')
-            AND ($5::uuid[] IS NULL OR o.cluster_id = ANY($5::uuid[]))
+           JOIN workload_image_runs r ON r.org_id = $1 AND r.image_digest = v.digest
+          WHERE r.first_seen < $4::timestamptz AND (r.running OR r.last_seen > greatest($3::timestamptz, r.first_seen))
+            AND ($5::uuid[] IS NULL OR r.cluster_id = ANY($5::uuid[]))
             ${keyset}
-          GROUP BY o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref,
+          GROUP BY r.cluster_id, r.namespace, r.workload_kind, r.workload_name, r.image_digest, r.image_ref,
                    v.package_name, v.package_version, v.package_ecosystem
-          ORDER BY o.cluster_id::text, o.namespace, coalesce(o.workload_kind, ''), coalesce(o.workload_name, ''), o.image_digest, o.image_ref,
+          ORDER BY r.cluster_id::text, r.namespace, r.workload_kind, r.workload_name, r.image_digest, r.image_ref,
                    v.package_name, v.package_version
           LIMIT $${params.length}`,
         params,
@@ -133,16 +143,16 @@ export class ExposureRepository {
     );
   }
 
-  /** Per digest: whether it runs now in the allowed clusters, when it ran, under which references. */
+  /** Per digest: whether it runs now in the allowed clusters, when it ran, under which references (from the workload runs). */
   usage(orgId: string, digests: string[], clusterIds: string[] | null): Promise<DigestUsage[]> {
     if (digests.length === 0) return Promise.resolve([]);
     return this.database.forOrg(orgId, (m) =>
       m.query(
-        `SELECT o.image_digest AS digest, bool_or(o.running) AS running, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
-                array_agg(DISTINCT o.image_ref) AS refs, array_agg(DISTINCT o.cluster_id::text) AS cluster_ids
-           FROM observations o
-          WHERE o.org_id = $1 AND o.image_digest = ANY($2::text[]) AND ($3::uuid[] IS NULL OR o.cluster_id = ANY($3::uuid[]))
-          GROUP BY o.image_digest`,
+        `SELECT r.image_digest AS digest, bool_or(r.running) AS running, min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen,
+                array_agg(DISTINCT r.image_ref) AS refs, array_agg(DISTINCT r.cluster_id::text) AS cluster_ids
+           FROM workload_image_runs r
+          WHERE r.org_id = $1 AND r.image_digest = ANY($2::text[]) AND ($3::uuid[] IS NULL OR r.cluster_id = ANY($3::uuid[]))
+          GROUP BY r.image_digest`,
         [orgId, digests, clusterIds],
       ),
     );
