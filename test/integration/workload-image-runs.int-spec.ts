@@ -8,7 +8,7 @@ import { AgentClient } from '../support/agent-client';
 import { ApiHarness, TEST_ADMIN_TOKEN, TEST_REDIS_URL, TEST_SECRET_KEY } from '../support/api-harness';
 import { createTenant, TenantFixture } from '../support/tenant-fixtures';
 
-// The workload_image_runs rollup behind exposure: ingest keeps it equal to
+// The workload_image_runs rollup (and its group list, workload_images) behind exposure: ingest keeps it equal to
 // what vigil_workload_image_runs_of() computes from the observations, through
 // snapshots, deltas, deletes, a delete the agent missed, restarts, a rolling
 // update and retention; and exposure answers from it, with and without a window.
@@ -108,6 +108,18 @@ describe('workload image runs: the exposure rollup', () => {
   async function expectRunsConsistent(): Promise<RunRow[]> {
     const { maintained, rebuilt } = await runs();
     expect(maintained.map(runKey)).toEqual(rebuilt.map(runKey));
+    // workload_images lists exactly the groups that have runs.
+    const groups = await db.query(
+      `SELECT image_digest, cluster_id, namespace, workload_kind, workload_name, image_ref FROM workload_images WHERE org_id = $1
+       EXCEPT ALL SELECT DISTINCT image_digest, cluster_id, namespace, workload_kind, workload_name, image_ref FROM workload_image_runs WHERE org_id = $1`,
+      [acme.orgId],
+    );
+    const missing = await db.query(
+      `SELECT DISTINCT image_digest, cluster_id, namespace, workload_kind, workload_name, image_ref FROM workload_image_runs WHERE org_id = $1
+       EXCEPT SELECT image_digest, cluster_id, namespace, workload_kind, workload_name, image_ref FROM workload_images WHERE org_id = $1`,
+      [acme.orgId],
+    );
+    expect({ extra: groups.rows, missing: missing.rows }).toEqual({ extra: [], missing: [] });
     rebuilt.forEach((want, i) => {
       const got = maintained[i];
       expect({ key: runKey(got), running: got.running }).toEqual({ key: runKey(want), running: want.running });

@@ -201,7 +201,7 @@ export class InventoryIngestRepository {
 const RUN_COLUMNS = (o: string) =>
   `${o}.id, ${o}.cluster_id, ${o}.namespace, ${o}.workload_kind, ${o}.workload_name, ${o}.image_digest, ${o}.image_ref, ${o}.first_seen, ${o}.last_seen, ${o}.running`;
 
-const RUNS_CHANGED = '(SELECT count(*) FROM runs_ins) + (SELECT count(*) FROM runs_upd) + (SELECT count(*) FROM runs_del)';
+const RUNS_CHANGED = '(SELECT count(*) FROM runs_ins) + (SELECT count(*) FROM runs_upd) + (SELECT count(*) FROM runs_del) + (SELECT count(*) FROM runs_groups)';
 
 /**
  * CTEs (to follow other CTEs of one statement, $1 = org) that fold the
@@ -233,12 +233,14 @@ function mergeRunsSql(touched: string, closed: string): string {
   return `
        runs_t AS (
          SELECT cluster_id, namespace, coalesce(workload_kind, '') AS wk, coalesce(workload_name, '') AS wn, image_digest AS d, image_ref AS ref,
-                min(first_seen) AS f, max(last_seen) AS l, true AS running
+                min(first_seen) AS f, max(last_seen) AS l, true AS running, true AS member
            FROM ${touched} WHERE running
           GROUP BY 1, 2, 3, 4, 5, 6
          UNION ALL
-         SELECT cluster_id, namespace, coalesce(workload_kind, ''), coalesce(workload_name, ''), image_digest, image_ref, first_seen, last_seen, false
-           FROM ${touched} WHERE NOT running AND last_seen > first_seen
+         -- a closed row with an empty interval is in no run (as in the rebuild), but may end a running one
+         SELECT cluster_id, namespace, coalesce(workload_kind, ''), coalesce(workload_name, ''), image_digest, image_ref, first_seen, last_seen, false,
+                last_seen > first_seen
+           FROM ${touched} WHERE NOT running
        ), runs_need AS (
          SELECT t.* FROM runs_t t
           WHERE NOT EXISTS (
@@ -268,7 +270,7 @@ function mergeRunsSql(touched: string, closed: string): string {
                      AND o.id NOT IN (SELECT id FROM ${closed})) AS open
            FROM runs_cand c
        ), runs_u AS (
-         SELECT ${group}, f, CASE WHEN running THEN 'infinity'::timestamptz ELSE l END AS e, l, running, NULL::bigint AS run_id FROM runs_need
+         SELECT ${group}, f, CASE WHEN running THEN 'infinity'::timestamptz ELSE l END AS e, l, running, NULL::bigint AS run_id FROM runs_need WHERE member
          UNION ALL
          SELECT ${group}, f, CASE WHEN open THEN 'infinity'::timestamptz ELSE l END, l, open, id FROM runs_cand_open
        ), runs_p AS (
@@ -284,6 +286,13 @@ function mergeRunsSql(touched: string, closed: string): string {
        ), runs_ins AS (
          INSERT INTO workload_image_runs (org_id, cluster_id, namespace, workload_kind, workload_name, image_digest, image_ref, first_seen, last_seen, running)
          SELECT $1, ${group}, f, l, running FROM runs_s WHERE keep_id IS NULL
+         RETURNING 1
+       ), runs_groups AS (
+         -- a group's first run also lists the group (exposure walks groups); key order, as concurrent inserts wait on each other
+         INSERT INTO workload_images (org_id, image_digest, cluster_id, namespace, workload_kind, workload_name, image_ref)
+         SELECT DISTINCT $1::uuid, d, cluster_id, namespace, wk, wn, ref FROM runs_s WHERE keep_id IS NULL
+          ORDER BY 2, 3, 4, 5, 6, 7
+         ON CONFLICT DO NOTHING
          RETURNING 1
        ), runs_upd AS (
          UPDATE workload_image_runs r SET first_seen = s.f, last_seen = s.l, running = s.running

@@ -95,6 +95,7 @@ export class InventoryQueryRepository {
    * earliest remaining observation, or goes if none is left. It cannot split
    * a run once the chunks are done: what remains ends after the cutoff, so no
    * deleted row (ended before it) bridged a gap between remaining rows.
+   * A group left without runs is removed from workload_images.
    */
   async deleteEndedBefore(orgId: string, cutoff: Date, chunk = 10_000): Promise<number> {
     return this.database.forOrg(orgId, async (m) => {
@@ -143,6 +144,17 @@ export class InventoryQueryRepository {
           starts.map((s) => s.ref),
           starts.map((s) => s.f),
         ],
+      );
+      // A group left without runs leaves the list exposure walks (a separate statement: it must see the deletes above).
+      await m.query(
+        `DELETE FROM workload_images g
+          USING (SELECT DISTINCT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS x(cluster_id, namespace, wk, wn, d, ref)) x
+          WHERE g.org_id = $1 AND g.image_digest = x.d AND g.cluster_id = x.cluster_id AND g.namespace = x.namespace
+            AND g.workload_kind = x.wk AND g.workload_name = x.wn AND g.image_ref = x.ref
+            AND NOT EXISTS (SELECT 1 FROM workload_image_runs r
+                             WHERE r.org_id = $1 AND r.image_digest = x.d AND r.cluster_id = x.cluster_id AND r.namespace = x.namespace
+                               AND r.workload_kind = x.wk AND r.workload_name = x.wn AND r.image_ref = x.ref)`,
+        [orgId, ...(['cluster_id', 'namespace', 'wk', 'wn', 'd', 'ref'] as const).map((k) => starts.map((s) => s[k]))],
       );
       return starts.reduce((n, s) => n + Number(s.n), 0);
     });
