@@ -9,6 +9,8 @@
 //    window) beside the floors measured in the same run: the same HTTP stack
 //    answering GET /v1/advisories/:id (one indexed lookup) and a bare Postgres
 //    round trip. Prints EXPLAIN (ANALYZE, BUFFERS) of the captured statement.
+//    Exposure reads the workload_image_runs rollup, which the generator
+//    fills with the same rebuild function the migration backfills with.
 // 2. SBOM matching throughput of the in-process AdvisoryIndex (packages/s)
 //    beside a plain Map lookup loop over the same package keys.
 //
@@ -158,6 +160,15 @@ export async function run(): Promise<boolean> {
     const t0 = now();
     const sboms = await generateSboms(db);
     log(`  ${fmtInt(history.rows)} observations; ${fmtInt(sboms.images)} images, ${fmtInt(sboms.packages)} SBOM packages, ${fmtInt(sboms.affected)} affected images (${(msSince(t0) / 1000).toFixed(0)} s)`);
+    const affected = (
+      await db.query<{ runs: number; observations: number }>(
+        `WITH a AS (SELECT DISTINCT digest FROM image_packages WHERE name = 'bench-target')
+         SELECT (SELECT count(*) FROM workload_image_runs r JOIN a ON r.org_id = $1 AND r.image_digest = a.digest)::int AS runs,
+                (SELECT count(*) FROM observations o JOIN a ON o.org_id = $1 AND o.image_digest = a.digest)::int AS observations`,
+        [tenant.orgId],
+      )
+    ).rows[0];
+    log(`  affected images ran in ${fmtInt(affected.observations)} observations, ${fmtInt(affected.runs)} workload runs (of ${fmtInt(history.runs)})`);
 
     const month = new Date(history.windowEnd.getTime() - 30 * 86400_000).toISOString();
     const shapes: [string, string][] = [

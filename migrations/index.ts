@@ -12,6 +12,8 @@ import { AgentNonceFunction1795823000000 } from './1795823000000-AgentNonceFunct
 import { AdvisoryMatchBacklog1795824000000 } from './1795824000000-AdvisoryMatchBacklog';
 import { AdvisoryFeeds1795825000000 } from './1795825000000-AdvisoryFeeds';
 import { CacheInvalidationNotifications1795830000000 } from './1795830000000-CacheInvalidationNotifications';
+import { WorkloadImageRuns1795831000000 } from './1795831000000-WorkloadImageRuns';
+import { WorkloadImages1795832000000 } from './1795832000000-WorkloadImages';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -29,4 +31,6 @@ export const allMigrations = [
   AdvisoryMatchBacklog1795824000000,
   AdvisoryFeeds1795825000000,
   CacheInvalidationNotifications1795830000000,
+  WorkloadImageRuns1795831000000,
+  WorkloadImages1795832000000,
 ];

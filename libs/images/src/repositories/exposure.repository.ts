@@ -50,7 +50,7 @@ export interface DigestUsage {
 
 /**
  * The hot reads of this context, written for the planner; indexes in the
- * SupplyChain migration. Everything runs in the org's transaction (RLS on
+ * SupplyChain and WorkloadImageRuns migrations. Everything runs in the org's transaction (RLS on
  * observations, images and the image_* tables applies on top of the filters).
  */
 @Injectable()
@@ -60,11 +60,25 @@ export class ExposureRepository {
   /**
    * Where and when images with a matched package ran: the few digests whose
    * stored matches carry one of the ids (btree probes of image_vulnerability_ids;
-   * see the migration for why not the GIN), then each digest's
-   * observations (index-only scan of observations_exposure), overlapping the
-   * window, one row per cluster/namespace/workload/reference/package with the
-   * hull of its intervals. The page key is filtered before grouping: every key
-   * column is a grouping column, so that is the same and cheaper.
+   * see the migration for why not the GIN), then the workload × image groups
+   * that ran them (workload_images), in page order, each group's hull read
+   * from its runs (workload_image_runs) by index probes, stopping after a page:
+   *  - the last run that starts before `to` gives last_seen and running; if it
+   *    does not reach past `from`, no run of the group overlaps the window
+   *    (a group's runs are disjoint, so ordered by start they are ordered by
+   *    end, and only the last can be running);
+   *  - the first run overlapping the window gives first_seen: the last run
+   *    starting at or before `from` if it reaches past it, else the first one
+   *    starting after it (without `from`, the group's first run).
+   * The page key is filtered on the groups, before any probe.
+   *
+   * Against the observations this approximates, documented in
+   * docs/benchmarks.md ("Exposure at 10M"): with a window, firstSeen/lastSeen
+   * are those of the whole runs that overlap it (a run merges pods whose
+   * intervals overlap or are at most 5 minutes apart); a running run's
+   * lastSeen may trail the agent's latest report by up to a minute; and a run
+   * that overlaps the window and still runs is `running` even if the
+   * container running now started after `to`.
    */
   exposure(orgId: string, q: ExposureQuery): Promise<ExposureRow[]> {
     const params: unknown[] = [orgId, q.ids, q.from ?? '-infinity', q.to ?? 'infinity', q.clusterIds];
@@ -74,27 +88,43 @@ export class ExposureRepository {
         params.push(v);
         return `$${params.length}`;
       });
-      keyset = `AND (o.cluster_id::text, o.namespace, coalesce(o.workload_kind, ''), coalesce(o.workload_name, ''), o.image_digest, o.image_ref, v.package_name, v.package_version)
+      keyset = `AND (g.cluster_id::text, g.namespace, g.workload_kind, g.workload_name, g.image_digest, g.image_ref, v.package_name, v.package_version)
                   > (${placeholders.join(', ')})`;
     }
     params.push(q.limit + 1);
+    const sameGroup = `r.org_id = $1 AND r.image_digest = g.image_digest AND r.cluster_id = g.cluster_id AND r.namespace = g.namespace
+                        AND r.workload_kind = g.workload_kind AND r.workload_name = g.workload_name AND r.image_ref = g.image_ref`;
+    // Without `from` the first run is the answer: one probe fewer per group.
+    const first = q.from
+      ? `LEFT JOIN LATERAL (SELECT r.first_seen AS f, r.last_seen AS l, r.running FROM workload_image_runs r
+                             WHERE ${sameGroup} AND r.first_seen <= $3::timestamptz ORDER BY r.first_seen DESC LIMIT 1) a1 ON true
+         LEFT JOIN LATERAL (SELECT r.first_seen AS f FROM workload_image_runs r
+                             WHERE ${sameGroup} AND r.first_seen > $3::timestamptz AND r.first_seen < $4::timestamptz ORDER BY r.first_seen LIMIT 1) a2 ON true`
+      : `CROSS JOIN LATERAL (SELECT NULL::timestamptz AS f, NULL::timestamptz AS l, NULL::boolean AS running) a1
+         CROSS JOIN LATERAL (SELECT r.first_seen AS f FROM workload_image_runs r
+                              WHERE ${sameGroup} AND r.first_seen < $4::timestamptz ORDER BY r.first_seen LIMIT 1) a2`;
+    // Runs store '' for "no workload"; the key compares '' exactly as it compared coalesce(kind, '') before.
+    // The groups' sort key is projected so the outer ORDER BY matches it and the probes stop after a page.
     return this.database.forOrg(orgId, (m) =>
       m.query(
-        `SELECT o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_ref, o.image_digest,
-                v.package_name, v.package_version, v.package_ecosystem,
-                min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen, bool_or(o.running) AS running
-           FROM (SELECT DISTINCT x.digest, m.package_name, m.package_version, m.package_ecosystem
-                   FROM image_vulnerability_ids x
-                   JOIN image_vulnerabilities m ON m.sbom_id = x.sbom_id AND m.package_ordinal = x.package_ordinal AND m.advisory_id = x.advisory_id
-                  WHERE x.id = ANY($2::text[]) AND (x.org_id IS NULL OR x.org_id = $1)) v
-           JOIN observations o ON o.org_id = $1 AND o.image_digest = v.digest
-          WHERE o.active_during && tstzrange($3::timestamptz, $4::timestamptz, '[)')
-            AND ($5::uuid[] IS NULL OR o.cluster_id = ANY($5::uuid[]))
-            ${keyset}
-          GROUP BY o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref,
-                   v.package_name, v.package_version, v.package_ecosystem
-          ORDER BY o.cluster_id::text, o.namespace, coalesce(o.workload_kind, ''), coalesce(o.workload_name, ''), o.image_digest, o.image_ref,
-                   v.package_name, v.package_version
+        `SELECT g.cluster_id, g.namespace, nullif(g.workload_kind, '') AS workload_kind, nullif(g.workload_name, '') AS workload_name, g.image_ref, g.image_digest,
+                g.package_name, g.package_version, g.package_ecosystem,
+                CASE WHEN a1.f IS NOT NULL AND (a1.running OR a1.l > $3::timestamptz) THEN a1.f ELSE a2.f END AS first_seen,
+                z.l AS last_seen, z.running
+           FROM (SELECT g.*, g.cluster_id::text AS cluster_key, v.package_name, v.package_version, v.package_ecosystem
+                   FROM (SELECT DISTINCT x.digest, m.package_name, m.package_version, m.package_ecosystem
+                           FROM image_vulnerability_ids x
+                           JOIN image_vulnerabilities m ON m.sbom_id = x.sbom_id AND m.package_ordinal = x.package_ordinal AND m.advisory_id = x.advisory_id
+                          WHERE x.id = ANY($2::text[]) AND (x.org_id IS NULL OR x.org_id = $1)) v
+                   JOIN workload_images g ON g.org_id = $1 AND g.image_digest = v.digest
+                  WHERE ($5::uuid[] IS NULL OR g.cluster_id = ANY($5::uuid[]))
+                    ${keyset}
+                  ORDER BY cluster_key, g.namespace, g.workload_kind, g.workload_name, g.image_digest, g.image_ref, v.package_name, v.package_version) g
+          CROSS JOIN LATERAL (SELECT r.first_seen AS f, r.last_seen AS l, r.running FROM workload_image_runs r
+                               WHERE ${sameGroup} AND r.first_seen < $4::timestamptz ORDER BY r.first_seen DESC LIMIT 1) z
+          ${first}
+          WHERE z.running OR z.l > greatest($3::timestamptz, z.f)
+          ORDER BY g.cluster_key, g.namespace, g.workload_kind, g.workload_name, g.image_digest, g.image_ref, g.package_name, g.package_version
           LIMIT $${params.length}`,
         params,
       ),
@@ -133,16 +163,16 @@ export class ExposureRepository {
     );
   }
 
-  /** Per digest: whether it runs now in the allowed clusters, when it ran, under which references. */
+  /** Per digest: whether it runs now in the allowed clusters, when it ran, under which references (from the workload runs). */
   usage(orgId: string, digests: string[], clusterIds: string[] | null): Promise<DigestUsage[]> {
     if (digests.length === 0) return Promise.resolve([]);
     return this.database.forOrg(orgId, (m) =>
       m.query(
-        `SELECT o.image_digest AS digest, bool_or(o.running) AS running, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
-                array_agg(DISTINCT o.image_ref) AS refs, array_agg(DISTINCT o.cluster_id::text) AS cluster_ids
-           FROM observations o
-          WHERE o.org_id = $1 AND o.image_digest = ANY($2::text[]) AND ($3::uuid[] IS NULL OR o.cluster_id = ANY($3::uuid[]))
-          GROUP BY o.image_digest`,
+        `SELECT r.image_digest AS digest, bool_or(r.running) AS running, min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen,
+                array_agg(DISTINCT r.image_ref) AS refs, array_agg(DISTINCT r.cluster_id::text) AS cluster_ids
+           FROM workload_image_runs r
+          WHERE r.org_id = $1 AND r.image_digest = ANY($2::text[]) AND ($3::uuid[] IS NULL OR r.cluster_id = ANY($3::uuid[]))
+          GROUP BY r.image_digest`,
         [orgId, digests, clusterIds],
       ),
     );

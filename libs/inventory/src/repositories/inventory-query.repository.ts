@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, queryRows } from '@vigil/shared/database';
+import { Database } from '@vigil/shared/database';
 import { ObservationEntity } from '../entities';
 
 export interface ContainerQuery {
@@ -87,17 +87,77 @@ export class InventoryQueryRepository {
     return { runningPods: rows[0].pods, runningContainers: rows[0].containers, runningImages: rows[0].images };
   }
 
-  /** Retention: deletes ended intervals older than the cutoff, a bounded chunk at a time. */
+  /**
+   * Retention: deletes ended intervals older than the cutoff, a bounded chunk
+   * at a time, and trims the workload runs they belonged to (same
+   * transaction). A deleted row changes a run only if it was the run's
+   * earliest (its first_seen is the run's): the run then starts at its
+   * earliest remaining observation, or goes if none is left. It cannot split
+   * a run once the chunks are done: what remains ends after the cutoff, so no
+   * deleted row (ended before it) bridged a gap between remaining rows.
+   * A group left without runs is removed from workload_images.
+   */
   async deleteEndedBefore(orgId: string, cutoff: Date, chunk = 10_000): Promise<number> {
-    const { affected } = await this.database.forOrg(orgId, (m) =>
-      queryRows(
-        m,
-        `DELETE FROM observations WHERE id IN (
-           SELECT id FROM observations WHERE org_id = $1 AND NOT running AND last_seen < $2 LIMIT $3)`,
+    return this.database.forOrg(orgId, async (m) => {
+      const starts: { cluster_id: string; namespace: string; wk: string; wn: string; d: string; ref: string; f: string; n: string }[] = await m.query(
+        `WITH gone AS (
+           DELETE FROM observations WHERE id IN (
+             SELECT id FROM observations WHERE org_id = $1 AND NOT running AND last_seen < $2 LIMIT $3)
+           RETURNING cluster_id, namespace, coalesce(workload_kind, '') AS wk, coalesce(workload_name, '') AS wn, image_digest AS d, image_ref AS ref, first_seen AS f)
+         -- first_seen as text: a JS Date would drop the microseconds the comparison below needs
+         SELECT cluster_id, namespace, wk, wn, d, ref, f::text AS f, count(*) AS n FROM gone GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
         [orgId, cutoff, chunk],
-      ),
-    );
-    return affected;
+      );
+      if (starts.length === 0) return 0;
+      await m.query(
+        `WITH gone AS (
+           SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS g(cluster_id, namespace, wk, wn, d, ref, f)
+         ), hit AS (
+           SELECT r.id, r.cluster_id, r.namespace, r.workload_kind AS wk, r.workload_name AS wn, r.image_digest AS d, r.image_ref AS ref, r.first_seen, r.last_seen
+             FROM workload_image_runs r
+            WHERE r.org_id = $1 AND EXISTS (
+              SELECT 1 FROM gone g
+               WHERE r.image_digest = g.d AND r.cluster_id = g.cluster_id AND r.namespace = g.namespace AND r.workload_kind = g.wk
+                 AND r.workload_name = g.wn AND r.image_ref = g.ref AND r.first_seen = g.f)
+            ORDER BY r.id
+            FOR UPDATE OF r
+         ), next AS (
+           SELECT h.id, (SELECT min(o.first_seen) FROM observations o
+                          WHERE o.org_id = $1 AND o.image_digest = h.d AND o.cluster_id = h.cluster_id AND o.namespace = h.namespace
+                            AND coalesce(o.workload_kind, '') = h.wk AND coalesce(o.workload_name, '') = h.wn AND o.image_ref = h.ref
+                            AND (o.running OR o.last_seen > o.first_seen)
+                            AND o.first_seen >= h.first_seen AND o.first_seen <= h.last_seen + interval '1 minute') AS f
+             FROM hit h
+         ), trimmed AS (
+           UPDATE workload_image_runs r SET first_seen = n.f FROM next n WHERE r.id = n.id AND n.f IS NOT NULL AND n.f <> r.first_seen RETURNING 1
+         ), emptied AS (
+           DELETE FROM workload_image_runs r USING next n WHERE r.id = n.id AND n.f IS NULL RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM trimmed) AS trimmed, (SELECT count(*) FROM emptied) AS emptied`,
+        [
+          orgId,
+          starts.map((s) => s.cluster_id),
+          starts.map((s) => s.namespace),
+          starts.map((s) => s.wk),
+          starts.map((s) => s.wn),
+          starts.map((s) => s.d),
+          starts.map((s) => s.ref),
+          starts.map((s) => s.f),
+        ],
+      );
+      // A group left without runs leaves the list exposure walks (a separate statement: it must see the deletes above).
+      await m.query(
+        `DELETE FROM workload_images g
+          USING (SELECT DISTINCT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS x(cluster_id, namespace, wk, wn, d, ref)) x
+          WHERE g.org_id = $1 AND g.image_digest = x.d AND g.cluster_id = x.cluster_id AND g.namespace = x.namespace
+            AND g.workload_kind = x.wk AND g.workload_name = x.wn AND g.image_ref = x.ref
+            AND NOT EXISTS (SELECT 1 FROM workload_image_runs r
+                             WHERE r.org_id = $1 AND r.image_digest = x.d AND r.cluster_id = x.cluster_id AND r.namespace = x.namespace
+                               AND r.workload_kind = x.wk AND r.workload_name = x.wn AND r.image_ref = x.ref)`,
+        [orgId, ...(['cluster_id', 'namespace', 'wk', 'wn', 'd', 'ref'] as const).map((k) => starts.map((s) => s[k]))],
+      );
+      return starts.reduce((n, s) => n + Number(s.n), 0);
+    });
   }
 }
 
