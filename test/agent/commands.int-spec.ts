@@ -45,6 +45,17 @@ describe('agent command runner', () => {
     expect(kube.pods.list().map((p) => p.metadata.name).sort()).toEqual(['dns', 'good']);
   });
 
+  it('sends a failed ack again without running the command twice, though the platform listed it only once', async () => {
+    await start(true);
+    platform.failAcks = 2;
+    platform.pendingCommands.push(command('c6', 'delete-pods', { namespace: 'shop', workload: { kind: 'Deployment', name: 'bad' }, reason: 'r' }));
+    const ack = await eventually(() => platform.acks.find((a) => a.id === 'c6') ?? Promise.reject(new Error('no ack')), 'the ack of c6', 20_000);
+    expect(platform.failAcks).toBe(0);
+    expect(ack).toMatchObject({ outcome: 'succeeded', affectedCount: 2 }); // a second run would have found no pods to delete
+    expect(platform.acks.filter((a) => a.id === 'c6')).toHaveLength(1);
+    expect(platform.commandListings.get('c6')).toBe(1);
+  });
+
   it('rejects deletion when disabled, or in an exempt namespace, and leaves pods alone', async () => {
     await start(false);
     platform.pendingCommands.push(command('c2', 'delete-pods', { namespace: 'shop', workload: { kind: 'Deployment', name: 'bad' }, reason: 'r' }));

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { AgentCommandQueue } from '../../libs/clusters/src';
 import { AgentClient } from '../support/agent-client';
 import { ApiHarness } from '../support/api-harness';
 import { addMember, createTenant, Member, TenantFixture } from '../support/tenant-fixtures';
@@ -154,6 +156,38 @@ describe('clusters, registration and agent request signing', () => {
     expect(new Date(old.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(5 * 60_000 + 1000);
     expect(keys.body.items.find((k: { keyId: string }) => k.keyId === rotated.body.keyId).expiresAt).toBeNull();
     expect(JSON.stringify(keys.body)).not.toContain(command.params.secret);
+  });
+
+  it('gives a command to one poller at a time, and again only when its claim ran out unacknowledged', async () => {
+    const cluster = await newCluster(acme, 'two-replicas');
+    const first = await AgentClient.register(api, cluster.registrationToken);
+    const second = new AgentClient(api, first.credential); // a second replica shares the credential
+    const queued = [1, 2, 3].map(() => randomUUID());
+    for (const id of queued) {
+      await api.get(AgentCommandQueue).queueDeletePods(acme.orgId, cluster.id, id, { namespace: 'shop', workload: { kind: 'Deployment', name: 'web' }, reason: 'test' });
+    }
+    expect((await first.heartbeat()).body.commandsPending).toBe(true);
+    const lists = await Promise.all([first.send('GET', '/v1/agent/commands'), second.send('GET', '/v1/agent/commands')]);
+    const listed = lists.map((l) => l.body.commands.map((c: { id: string }) => c.id));
+    expect([...listed[0], ...listed[1]].sort()).toEqual([...queued].sort()); // each once, to one of them
+    expect((await first.send('GET', '/v1/agent/commands')).body.commands).toEqual([]);
+    expect((await first.heartbeat()).body.commandsPending).toBe(false);
+
+    // The holder of the first command acknowledges it; the others' claims run out (their agent died).
+    const acked = queued[0];
+    const ack = await first.send('POST', `/v1/agent/commands/${acked}/ack`, { agentId: 'agent-1', outcome: 'succeeded', affectedCount: 0, completedAt: new Date().toISOString() });
+    expect(ack.status).toBe(200);
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`UPDATE agent_commands SET claimed_until = now() - interval '1 second' WHERE cluster_id = $1`, [cluster.id]);
+      const again = (await second.send('GET', '/v1/agent/commands')).body.commands.map((c: { id: string }) => c.id);
+      expect(again.sort()).toEqual(queued.slice(1).sort());
+      const { rows } = await db.query(`SELECT id, claims FROM agent_commands WHERE cluster_id = $1 ORDER BY id`, [cluster.id]);
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.claims]))).toEqual(Object.fromEntries(queued.map((id) => [id, id === acked ? 1 : 2])));
+    } finally {
+      await db.end();
+    }
   });
 
   it('revokes credentials at once when the cluster is deleted', async () => {

@@ -39,6 +39,10 @@ export class AgentPlatformDouble {
   readonly acks: Array<CommandAckRequest & { id: string }> = [];
   readonly rejected: Array<{ path: string; reason: string }> = [];
   readonly pendingCommands: Command[] = [];
+  /** Times each command was listed: as the platform does, a listed command is claimed and not listed again before its ack. */
+  readonly commandListings = new Map<string, number>();
+  /** The next N acks are answered 503 (a platform hiccup). */
+  failAcks = 0;
   policyStateToken = 'policy-state-1';
   /** How admission is decided; tests replace it. Default: everything allowed, cacheable. */
   decide: (req: AdmissionRequest) => AdmissionResponse = (req) => ({
@@ -140,7 +144,7 @@ export class AgentPlatformDouble {
         const v = validateHeartbeatRequest(body);
         if (!v.ok) return bad(v.errors);
         this.heartbeats.push({ ...v.value, keyId });
-        return send(200, { serverTime: new Date().toISOString(), policyStateToken: this.policyStateToken, nextHeartbeatSeconds: 1, commandsPending: this.pendingCommands.length > 0 });
+        return send(200, { serverTime: new Date().toISOString(), policyStateToken: this.policyStateToken, nextHeartbeatSeconds: 1, commandsPending: this.pendingCommands.some((c) => !this.commandListings.has(c.id)) });
       }
       if (req.method === 'POST' && path === AGENT_ENDPOINTS.inventory.path) {
         const v = validateInventoryBatch(body);
@@ -155,13 +159,19 @@ export class AgentPlatformDouble {
         return send(200, this.decide(v.value));
       }
       if (req.method === 'GET' && path === AGENT_ENDPOINTS.listCommands.path) {
-        return send(200, { commands: this.pendingCommands });
+        const unclaimed = this.pendingCommands.filter((c) => !this.commandListings.has(c.id));
+        for (const c of unclaimed) this.commandListings.set(c.id, 1);
+        return send(200, { commands: unclaimed });
       }
       const ack = /^\/v1\/agent\/commands\/([^/]+)\/ack$/.exec(path);
       if (req.method === 'POST' && ack) {
         const v = validateCommandAckRequest(body);
         if (!v.ok) return bad(v.errors);
         const id = decodeURIComponent(ack[1]!);
+        if (this.failAcks > 0) {
+          this.failAcks--;
+          return send(503, { statusCode: 503, error: 'Service Unavailable', message: 'try again' });
+        }
         this.acks.push({ ...v.value, id });
         const i = this.pendingCommands.findIndex((c) => c.id === id);
         if (i >= 0) this.pendingCommands.splice(i, 1);
