@@ -185,6 +185,7 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
     old.proxy.partition();
     const cutAt = Date.now();
     await eventually(() => expect(next.agent.role).toBe('leader'), 'the follower leads', 10_000);
+    await eventually(() => expect(becameLeaderAt(next)).toBeDefined(), 'the role sampler saw it'); // roles are sampled on a timer
     const lastRenewal = [...kube.leaseHistory].reverse().find((h) => h.holderIdentity === old.id)!;
     const taken = kube.leaseHistory.find((h) => h.holderIdentity === next.id)!;
     expect(taken.at - lastRenewal.at).toBeGreaterThanOrEqual(LEASE_MS);
@@ -219,6 +220,7 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
 
     kube.fault = (r) => (r.method === 'PUT' && r.path.endsWith(`/leases/${LEASE}`) && (r.body?.spec as { holderIdentity?: string })?.holderIdentity === old.id ? { kind: 'status', code: 500, reason: 'InternalError' } : undefined);
     await eventually(() => expect(next.agent.role).toBe('leader'), 'the follower leads', 10_000);
+    await eventually(() => expect(becameLeaderAt(next)).toBeDefined(), 'the role sampler saw it'); // roles are sampled on a timer
     const lastRenewal = [...kube.leaseHistory].reverse().find((h) => h.holderIdentity === old.id)!;
     const steppedDown = old.roles.find((x, i) => i > 0 && x.role === 'follower')!;
     const taken = kube.leaseHistory.find((h) => h.holderIdentity === next.id)!;
