@@ -15,6 +15,7 @@ import { CacheInvalidationNotifications1795830000000 } from './1795830000000-Cac
 import { WorkloadImageRuns1795831000000 } from './1795831000000-WorkloadImageRuns';
 import { WorkloadImages1795832000000 } from './1795832000000-WorkloadImages';
 import { AgentCommandClaims1795840000000 } from './1795840000000-AgentCommandClaims';
+import { GroupDeletionRehomesDeleted1795841000000 } from './1795841000000-GroupDeletionRehomesDeleted';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -35,4 +36,5 @@ export const allMigrations = [
   WorkloadImageRuns1795831000000,
   WorkloadImages1795832000000,
   AgentCommandClaims1795840000000,
+  GroupDeletionRehomesDeleted1795841000000,
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { AgentCommandQueue } from '../../libs/clusters/src';
 import { AgentClient } from '../support/agent-client';
+import { imagePolicy } from '../support/policy-fixtures';
 import { ApiHarness } from '../support/api-harness';
 import { addMember, createTenant, Member, TenantFixture } from '../support/tenant-fixtures';
 
@@ -185,6 +186,28 @@ describe('clusters, registration and agent request signing', () => {
       expect(again.sort()).toEqual(queued.slice(1).sort());
       const { rows } = await db.query(`SELECT id, claims FROM agent_commands WHERE cluster_id = $1 ORDER BY id`, [cluster.id]);
       expect(Object.fromEntries(rows.map((r) => [r.id, r.claims]))).toEqual(Object.fromEntries(queued.map((id) => [id, id === acked ? 1 : 2])));
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('deletes a group once what is live in it is gone; what was deleted in it moves to the parent', async () => {
+    const team = await api.request('POST', '/v1/groups', { token: acme.owner.token, body: { parentId: acme.rootGroupId, name: 'short-lived' } });
+    const cluster = await api.request('POST', '/v1/clusters', { token: acme.owner.token, body: { groupId: team.body.id, name: 'short-lived-1' } });
+    const policy = await api.request('POST', '/v1/policies', { token: acme.owner.token, body: { groupId: team.body.id, document: imagePolicy('short-lived-gate', 'images: [{glob: "**"}]\nauthorities: [{static: {action: pass}}]') } });
+    expect([team.status, cluster.status, policy.status]).toEqual([201, 201, 201]);
+    const blocked = await api.request('DELETE', `/v1/groups/${team.body.id}`, { token: acme.owner.token });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.message).toMatch(/still used by (clusters|policies); delete or move them first/);
+    expect((await api.request('DELETE', `/v1/clusters/${cluster.body.id}`, { token: acme.owner.token })).status).toBe(204);
+    expect((await api.request('DELETE', `/v1/groups/${team.body.id}`, { token: acme.owner.token })).body.message).toMatch(/still used by policies/);
+    expect((await api.request('DELETE', `/v1/policies/${policy.body.id}`, { token: acme.owner.token })).status).toBe(204);
+    expect((await api.request('DELETE', `/v1/groups/${team.body.id}`, { token: acme.owner.token })).status).toBe(204);
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`SELECT (SELECT group_id FROM clusters WHERE id = $1) AS cluster_group, (SELECT group_id FROM policies WHERE id = $2) AS policy_group`, [cluster.body.id, policy.body.id]);
+      expect(rows[0]).toEqual({ cluster_group: acme.rootGroupId, policy_group: acme.rootGroupId });
     } finally {
       await db.end();
     }

@@ -32,7 +32,12 @@ export class InvalidInputException extends HttpException {
 function fromDatabaseError(error: QueryFailedError): ErrorBody | null {
   const code = (error as unknown as { code?: string }).code;
   if (code === '23505') return errorBody(409, 'the object already exists (a unique name or key is taken)');
-  if (code === '23503') return errorBody(409, 'the object is still referenced by, or refers to, another object');
+  if (code === '23503') {
+    // A delete blocked by live rows names their table in the detail: say what is in the way.
+    const blocker = /is still referenced from table "(\w+)"/.exec(String((error as unknown as { detail?: string }).detail ?? ''))?.[1];
+    if (blocker) return errorBody(409, `the object is still used by ${blocker.replace(/_/g, ' ')}; delete or move them first`);
+    return errorBody(409, 'the object is still referenced by, or refers to, another object');
+  }
   return null;
 }
 
