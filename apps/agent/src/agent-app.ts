@@ -156,12 +156,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const id = ++termId;
     const current = () => id === termId;
     const queue = new InventoryQueue(config.VIGIL_INVENTORY_BUFFER_SIZE);
+    let counted = false;
     const inventory = new PodInventory(kube, owners, queue, metrics, log.child({ component: 'inventory' }), {
       idleTimeoutMs: config.VIGIL_WATCH_IDLE_TIMEOUT_MS,
       onHealth: (state, detail) => {
         if (!current()) return;
         informerState = { state, detail };
         publishInventory();
+        // The node count is known from the first list on: tell the platform now, not a heartbeat interval later.
+        if (!counted && inventory.isSynced) {
+          counted = true;
+          heartbeat.trigger();
+        }
       },
     });
     const sender = new InventorySender(queue, platform, metrics, log.child({ component: 'inventory' }), {
@@ -262,7 +268,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
     kubernetesVersion,
     // Nodes seen running pods: no extra RBAC on nodes, and every real node runs at least a DaemonSet pod.
-    nodeCount: () => (term ? new Set(term.inventory.currentPods().map((p) => p.node).filter(Boolean)).size : undefined),
+    // Unknown (left out, the platform keeps the last count) on a follower and before this term's first pod list.
+    nodeCount: () => (term?.inventory.isSynced ? new Set(term.inventory.currentPods().map((p) => p.node).filter(Boolean)).size : undefined),
     onPolicyState: (token) => cache.observeToken(token),
     onCommandsPending: () => commandTask.trigger(),
     onUnauthorized: adoptStoredCredential,
