@@ -146,6 +146,7 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
       expect(await metric(r, tls, /^vigil_agent_leader /)).toBe(role === 'leader' ? 1 : 0);
     }
     expect(await metric(leader, tls, /^vigil_agent_leadership_changes_total\{to="leader"\}/)).toBe(1);
+    for (const r of [leader, follower]) expect(await metric(r, tls, /^vigil_agent_lease_errors_total/)).toBe(0);
     expect(kube.leaseHistory.filter((h) => h.holderIdentity === follower.id)).toEqual([]);
     expect(platform.rejected).toEqual([]);
     expect(overlaps).toBe(0);

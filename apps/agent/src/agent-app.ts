@@ -325,6 +325,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       publishFollower();
       elector.start();
     } else {
+      // Without election this replica does the leader's work (the gauge means "runs inventory and commands").
+      metrics.leader.set(1);
       startLeaderTerm();
     }
   })();
