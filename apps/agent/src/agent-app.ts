@@ -113,6 +113,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const cache = new DecisionCache(config.VIGIL_ADMISSION_CACHE_SIZE);
 
   let role: 'leader' | 'follower' | 'single' = config.leaderElection ? 'follower' : 'single';
+  // Assigned once the loops are wired; /readyz may ask before (the server listens first).
+  let elector: LeaderElector | undefined;
   const admission = new AdmissionHandler(platform, cache, metrics, log.child({ component: 'admission' }), {
     exemptNamespaces: config.exemptNamespaces,
     deadlineMs: config.VIGIL_ADMISSION_DEADLINE_MS,
@@ -126,7 +128,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     health,
     metrics,
     log: log.child({ component: 'admission' }),
-    role: () => role,
+    role: () => ({ role, leader: role === 'single' ? config.agentId : elector?.observedLeader || undefined }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -275,7 +277,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     onUnauthorized: adoptStoredCredential,
   });
 
-  const elector = config.leaderElection
+  elector = config.leaderElection
     ? new LeaderElector(
         new KubeLeaseLock(kube.config, config.agentNamespace!, config.VIGIL_LEADER_ELECTION_LEASE, Math.min(kube.timeoutMs, config.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS)),
         {
