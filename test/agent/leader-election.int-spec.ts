@@ -142,10 +142,11 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
     for (const [r, role] of [[leader, 'leader'], [follower, 'follower']] as const) {
       const ready = await getText(r.agent.port, tls.ca, '/readyz');
       expect(ready.status).toBe(200);
-      expect(JSON.parse(ready.text)).toMatchObject({ status: 'ok', role, components: { 'leader-election': { state: 'ok', detail: expect.stringMatching(new RegExp(`^${role}`)) } } });
+      expect(JSON.parse(ready.text)).toMatchObject({ status: 'ok', role, leader: leader.id, components: { 'leader-election': { state: 'ok', detail: expect.stringMatching(new RegExp(`^${role}`)) } } });
       expect(await metric(r, tls, /^vigil_agent_leader /)).toBe(role === 'leader' ? 1 : 0);
     }
     expect(await metric(leader, tls, /^vigil_agent_leadership_changes_total\{to="leader"\}/)).toBe(1);
+    for (const r of [leader, follower]) expect(await metric(r, tls, /^vigil_agent_lease_errors_total/)).toBe(0);
     expect(kube.leaseHistory.filter((h) => h.holderIdentity === follower.id)).toEqual([]);
     expect(platform.rejected).toEqual([]);
     expect(overlaps).toBe(0);

@@ -113,6 +113,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const cache = new DecisionCache(config.VIGIL_ADMISSION_CACHE_SIZE);
 
   let role: 'leader' | 'follower' | 'single' = config.leaderElection ? 'follower' : 'single';
+  // Assigned once the loops are wired; /readyz may ask before (the server listens first).
+  let elector: LeaderElector | undefined;
   const admission = new AdmissionHandler(platform, cache, metrics, log.child({ component: 'admission' }), {
     exemptNamespaces: config.exemptNamespaces,
     deadlineMs: config.VIGIL_ADMISSION_DEADLINE_MS,
@@ -126,7 +128,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     health,
     metrics,
     log: log.child({ component: 'admission' }),
-    role: () => role,
+    role: () => ({ role, leader: role === 'single' ? config.agentId : elector?.observedLeader || undefined }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -156,12 +158,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const id = ++termId;
     const current = () => id === termId;
     const queue = new InventoryQueue(config.VIGIL_INVENTORY_BUFFER_SIZE);
+    let counted = false;
     const inventory = new PodInventory(kube, owners, queue, metrics, log.child({ component: 'inventory' }), {
       idleTimeoutMs: config.VIGIL_WATCH_IDLE_TIMEOUT_MS,
       onHealth: (state, detail) => {
         if (!current()) return;
         informerState = { state, detail };
         publishInventory();
+        // The node count is known from the first list on: tell the platform now, not a heartbeat interval later.
+        if (!counted && inventory.isSynced) {
+          counted = true;
+          heartbeat.trigger();
+        }
       },
     });
     const sender = new InventorySender(queue, platform, metrics, log.child({ component: 'inventory' }), {
@@ -262,13 +270,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
     kubernetesVersion,
     // Nodes seen running pods: no extra RBAC on nodes, and every real node runs at least a DaemonSet pod.
-    nodeCount: () => (term ? new Set(term.inventory.currentPods().map((p) => p.node).filter(Boolean)).size : undefined),
+    // Unknown (left out, the platform keeps the last count) on a follower and before this term's first pod list.
+    nodeCount: () => (term?.inventory.isSynced ? new Set(term.inventory.currentPods().map((p) => p.node).filter(Boolean)).size : undefined),
     onPolicyState: (token) => cache.observeToken(token),
     onCommandsPending: () => commandTask.trigger(),
     onUnauthorized: adoptStoredCredential,
   });
 
-  const elector = config.leaderElection
+  elector = config.leaderElection
     ? new LeaderElector(
         new KubeLeaseLock(kube.config, config.agentNamespace!, config.VIGIL_LEADER_ELECTION_LEASE, Math.min(kube.timeoutMs, config.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS)),
         {
@@ -318,6 +327,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       publishFollower();
       elector.start();
     } else {
+      // Without election this replica does the leader's work (the gauge means "runs inventory and commands").
+      metrics.leader.set(1);
       startLeaderTerm();
     }
   })();

@@ -54,7 +54,7 @@ export function createAgentMetrics() {
     labelNames: ['component'] as const,
     registers: [registry],
   });
-  const leader = new Gauge({ name: 'vigil_agent_leader', help: '1 while this replica holds the leader Lease (runs inventory and commands), else 0', registers: [registry] });
+  const leader = new Gauge({ name: 'vigil_agent_leader', help: '1 while this replica runs the leader\'s work (inventory, commands): it holds the Lease, or leader election is off; else 0', registers: [registry] });
   const leadershipChanges = new Counter({
     name: 'vigil_agent_leadership_changes_total',
     help: 'Times this replica became leader or stopped leading, by the role it changed to (leader, follower)',
