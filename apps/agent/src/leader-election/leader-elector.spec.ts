@@ -96,6 +96,17 @@ describe('LeaderElector', () => {
     }
   };
 
+  /** `a` leads; `b` has started and, after `followerWaitMs`, follows. */
+  const leaderAndFollower = async (followerWaitMs = RETRY) => {
+    const a = candidate(lease, 'a');
+    start(a);
+    await advance(0);
+    const b = candidate(lease, 'b');
+    start(b);
+    await advance(followerWaitMs);
+    return { a, b };
+  };
+
   beforeEach(() => {
     jest.useFakeTimers({ now: Date.parse('2026-12-03T07:00:00Z') });
     lease = new MemoryLease();
@@ -138,12 +149,7 @@ describe('LeaderElector', () => {
   });
 
   it('a follower takes a lease that stopped changing after leaseDuration by its own clock, not before', async () => {
-    const a = candidate(lease, 'a');
-    start(a);
-    await advance(0);
-    const b = candidate(lease, 'b');
-    start(b);
-    await advance(RETRY);
+    const { a, b } = await leaderAndFollower();
     a.lock.mode = 'hang'; // the leader's node died: its calls never arrive
     const lastRenewal = lease.history.at(-1)!.at;
     await advance(LEASE - RETRY);
@@ -175,12 +181,7 @@ describe('LeaderElector', () => {
   });
 
   it('steps down when renewals fail, before the lease expires for followers, and leads again once they succeed', async () => {
-    const a = candidate(lease, 'a');
-    start(a);
-    await advance(0);
-    const b = candidate(lease, 'b');
-    start(b);
-    await advance(RETRY);
+    const { a, b } = await leaderAndFollower();
     a.lock.mode = 'fail-writes';
     const lastRenewal = lease.history.at(-1)!.at;
     await advance(RENEW);
@@ -231,12 +232,7 @@ describe('LeaderElector', () => {
   });
 
   it('stop() stops the work first, then releases the lease; a follower takes it at its next attempt', async () => {
-    const a = candidate(lease, 'a');
-    start(a);
-    await advance(0);
-    const b = candidate(lease, 'b');
-    start(b);
-    await advance(RETRY / 2);
+    const { a, b } = await leaderAndFollower(RETRY / 2);
     await a.elector.stop();
     expect(a.stopped).toEqual([{ at: expect.any(Number), reason: 'shutting down' }]);
     expect(lease.current!.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
