@@ -16,6 +16,7 @@ import { WorkloadImageRuns1795831000000 } from './1795831000000-WorkloadImageRun
 import { WorkloadImages1795832000000 } from './1795832000000-WorkloadImages';
 import { AgentCommandClaims1795840000000 } from './1795840000000-AgentCommandClaims';
 import { GroupDeletionRehomesDeleted1795841000000 } from './1795841000000-GroupDeletionRehomesDeleted';
+import { InventoryLeaderTerms1795850000000 } from './1795850000000-InventoryLeaderTerms';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -37,4 +38,5 @@ export const allMigrations = [
   WorkloadImages1795832000000,
   AgentCommandClaims1795840000000,
   GroupDeletionRehomesDeleted1795841000000,
+  InventoryLeaderTerms1795850000000,
 ];

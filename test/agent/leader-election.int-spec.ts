@@ -233,4 +233,45 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
     expectNoOverlap(kube.leaseHistory);
     expect(overlaps).toBe(0);
   });
+
+  it("fences by term: a deposed leader's batch that lands after the new leader's snapshot is refused (409), and the new leader's view stands", async () => {
+    await start('replica-a', 'replica-b');
+    const old = await leaderOf();
+    const next = replicas.find((r) => r !== old)!;
+    await snapshotFrom(old.id);
+    const oldTerm = platform.batches.find((b) => b.agentId === old.id)!.term!;
+    expect(oldTerm).toBe((kube.leases.get(NAMESPACE, LEASE)?.spec as { leaseTransitions?: number }).leaseTransitions ?? 0);
+
+    // The old leader's next batch is held in flight at the platform (a slow hop), for as long as the test says.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: string[] = [];
+    platform.holdInventory = (b) => {
+      if (b.agentId !== old.id) return undefined;
+      held.push(b.kind);
+      return gate;
+    };
+    const web2 = podFixture({ namespace: 'shop', name: 'web-2', uid: 'pod-web-2', node: 'node-b', containers: [{ name: 'app', image: 'registry.example.com/web:2', digest: `sha256:${'b'.repeat(64)}` }] });
+    kube.pods.upsert(web2);
+    await eventually(() => expect(held.length).toBeGreaterThan(0), "the old leader's delta for web-2 is in flight");
+
+    // The old leader loses the lease; web-2 ends before the new leader lists the pods.
+    old.proxy.partition();
+    kube.pods.delete('shop', 'web-2');
+    await eventually(() => expect(next.agent.role).toBe('leader'), 'the follower leads', 10_000);
+    await snapshotFrom(next.id);
+    const nextBatches = platform.batches.filter((b) => b.agentId === next.id);
+    expect(nextBatches.every((b) => b.term === oldTerm + 1)).toBe(true);
+    expect(nextBatches.at(-1)!.pods.some((p) => p.uid === 'pod-web-2')).toBe(false);
+
+    // Now the old leader's batch (and any retry of it) lands: refused, it changes nothing.
+    release();
+    await eventually(() => expect(platform.supersededBatches.some((b) => b.agentId === old.id && b.pods.some((p) => p.uid === 'pod-web-2'))).toBe(true), 'the late batch refused');
+    await new Promise((r) => setTimeout(r, 2 * RETRY_MS));
+    expect(platform.supersededBatches.every((b) => b.agentId === old.id && b.term === oldTerm)).toBe(true);
+    expect(platform.batches.filter((b) => b.pods.some((p) => p.uid === 'pod-web-2'))).toEqual([]);
+    expect(platform.podsRunning().has('pod-web-2')).toBe(false);
+    expect(platform.highestTerm).toBe(oldTerm + 1);
+    expect(overlaps).toBe(0);
+  });
 });

@@ -11,6 +11,7 @@ import {
   InMemoryReplayGuard,
   InventoryBatch,
   generateCredentialSecret,
+  inventoryTermSupersededMessage,
   generateKeyId,
   validateAdmissionRequest,
   validateCommandAckRequest,
@@ -56,6 +57,16 @@ export class AgentPlatformDouble {
   admissionGate?: Promise<void>;
   /** Forces the next inventory responses to ask for a snapshot (a gap the platform noticed). */
   requestSnapshotOnce = false;
+  /** The highest leader term a batch has carried; as the platform does, a lower one is refused with 409. */
+  highestTerm?: number;
+  /** Batches refused as of a superseded leader term (not in `batches`). */
+  readonly supersededBatches: InventoryBatch[] = [];
+  /**
+   * When set, a batch it returns a promise for is held until that settles
+   * before it is ingested: a request still in flight (e.g. a deposed leader's
+   * last batch) that lands late, whatever the agent did meanwhile.
+   */
+  holdInventory?: (batch: InventoryBatch) => Promise<void> | undefined;
   private readonly expected = new Map<string, number>();
   private readonly replayGuard = new InMemoryReplayGuard();
   private server?: Server;
@@ -149,6 +160,14 @@ export class AgentPlatformDouble {
       if (req.method === 'POST' && path === AGENT_ENDPOINTS.inventory.path) {
         const v = validateInventoryBatch(body);
         if (!v.ok) return bad(v.errors);
+        const held = this.holdInventory?.(v.value);
+        if (held) await held;
+        const term = v.value.term;
+        if (term !== undefined && this.highestTerm !== undefined && term < this.highestTerm) {
+          this.supersededBatches.push(v.value);
+          return send(409, { statusCode: 409, error: 'Conflict', message: inventoryTermSupersededMessage(term, this.highestTerm) });
+        }
+        if (term !== undefined) this.highestTerm = Math.max(this.highestTerm ?? term, term);
         return send(200, this.ingest(v.value));
       }
       if (req.method === 'POST' && path === AGENT_ENDPOINTS.admission.path) {

@@ -154,7 +154,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   let termId = 0;
   // Sequence numbers continue across terms under the one agentId (protocol: monotonic per agent).
   let nextSequence = 1;
-  const startLeaderTerm = (): void => {
+  /** `leaderTerm`: the Lease's leaseTransitions this term acquired (the batches' fencing token); none with election off. */
+  const startLeaderTerm = (leaderTerm?: number): void => {
     const id = ++termId;
     const current = () => id === termId;
     const queue = new InventoryQueue(config.VIGIL_INVENTORY_BUFFER_SIZE);
@@ -175,6 +176,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const sender = new InventorySender(queue, platform, metrics, log.child({ component: 'inventory' }), {
       agentId: config.agentId,
       firstSequence: nextSequence,
+      term: leaderTerm,
       flushMs: config.VIGIL_INVENTORY_FLUSH_MS,
       timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
       currentPods: () => inventory.currentPods(),
@@ -286,12 +288,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           renewDeadlineMs: config.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS,
           retryPeriodMs: config.VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS,
           log: log.child({ component: 'leader-election' }),
-          onStartedLeading: () => {
+          onStartedLeading: (leaderTerm) => {
             role = 'leader';
             metrics.leader.set(1);
             metrics.leadershipChanges.inc({ to: 'leader' });
-            health.set('leader-election', 'ok', 'leader: runs the pod inventory and commands');
-            startLeaderTerm();
+            health.set('leader-election', 'ok', `leader (term ${leaderTerm}): runs the pod inventory and commands`);
+            startLeaderTerm(leaderTerm);
           },
           onStoppedLeading: async (reason) => {
             role = 'follower';

@@ -36,6 +36,11 @@ export function createAgentMetrics() {
   });
   const inventoryBuffered = new Gauge({ name: 'vigil_agent_inventory_buffered_deltas', help: 'Pod deltas waiting to be sent', registers: [registry] });
   const inventoryOverflows = new Counter({ name: 'vigil_agent_inventory_overflows_total', help: 'Backlogs dropped for a snapshot', registers: [registry] });
+  const inventorySuperseded = new Counter({
+    name: 'vigil_agent_inventory_superseded_total',
+    help: 'Times the platform refused this replica\'s inventory as of a superseded leader term (409): its sender stopped and dropped its queue',
+    registers: [registry],
+  });
   const watchRestarts = new Counter({
     name: 'vigil_agent_watch_restarts_total',
     help: 'Pod informer restarts by reason (error, idle, gone)',
@@ -67,7 +72,7 @@ export function createAgentMetrics() {
     labelNames: ['op'] as const,
     registers: [registry],
   });
-  return { registry, leader, leadershipChanges, leaseErrors, admissionRequests, admissionDuration, decisionCache, platformRequests, inventoryBatches, inventoryBuffered, inventoryOverflows, watchRestarts, commands, handlerErrors };
+  return { registry, leader, leadershipChanges, leaseErrors, admissionRequests, admissionDuration, decisionCache, platformRequests, inventoryBatches, inventoryBuffered, inventoryOverflows, inventorySuperseded, watchRestarts, commands, handlerErrors };
 }
 
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;

@@ -62,13 +62,15 @@ interface Candidate {
   elector: LeaderElector;
   lock: MemoryLock;
   started: number[];
+  /** The term each start was given (the Lease's leaseTransitions as acquired). */
+  terms: number[];
   stopped: Array<{ at: number; reason: string }>;
   errors: string[];
 }
 
 function candidate(lease: MemoryLease, identity: string, over: Partial<LeaderElectorOptions> = {}): Candidate {
   const lock = new MemoryLock(lease);
-  const c: Candidate = { lock, started: [], stopped: [], errors: [], elector: undefined as unknown as LeaderElector };
+  const c: Candidate = { lock, started: [], terms: [], stopped: [], errors: [], elector: undefined as unknown as LeaderElector };
   c.elector = new LeaderElector(lock, {
     identity,
     leaseDurationMs: LEASE,
@@ -76,7 +78,10 @@ function candidate(lease: MemoryLease, identity: string, over: Partial<LeaderEle
     retryPeriodMs: RETRY,
     random: () => 0,
     log: pino({ level: 'silent' }),
-    onStartedLeading: () => void c.started.push(Date.now()),
+    onStartedLeading: (term) => {
+      c.started.push(Date.now());
+      c.terms.push(term);
+    },
     onStoppedLeading: (reason) => void c.stopped.push({ at: Date.now(), reason }),
     onLeaseError: (op) => void c.errors.push(op),
     ...over,
@@ -240,6 +245,33 @@ describe('LeaderElector', () => {
     await advance(RETRY);
     expect(b.elector.isLeader).toBe(true);
     expect(b.started[0]! - released).toBeLessThanOrEqual(RETRY);
+  });
+
+  it('starts every term with the leaseTransitions it acquired: 0 on create, one more at each change of holder, the same after its own blip', async () => {
+    const a = candidate(lease, 'a');
+    start(a);
+    await advance(0);
+    expect(a.terms).toEqual([0]);
+    const b = candidate(lease, 'b');
+    start(b);
+    await advance(RETRY / 2);
+    await a.elector.stop(); // released: b takes it as a new holder
+    await advance(RETRY);
+    expect(b.terms).toEqual([1]);
+    expect(lease.current!.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    const c = candidate(lease, 'c');
+    start(c);
+    await advance(RETRY);
+    b.lock.mode = 'hang'; // b's node dies; c takes over after the lease duration
+    await advance(LEASE + 2 * RETRY);
+    expect(c.terms).toEqual([2]);
+    expect(lease.current!.record).toMatchObject({ holderIdentity: 'c', leaseTransitions: 2 });
+    c.lock.mode = 'fail-all'; // a blip: c steps down and takes its own lease back, same term
+    await advance(RENEW + RETRY);
+    c.lock.mode = 'ok';
+    b.lock.mode = 'ok';
+    await advance(2 * RETRY);
+    expect(c.terms).toEqual([2, 2]);
   });
 
   it('a follower that stops does not touch the lease', async () => {

@@ -10,8 +10,12 @@ export interface LeaderElectorOptions {
   renewDeadlineMs: number;
   /** Time between attempts to acquire or renew. */
   retryPeriodMs: number;
-  /** Runs when this replica becomes the leader; may be async, errors are logged. */
-  onStartedLeading: () => Promise<void> | void;
+  /**
+   * Runs when this replica becomes the leader; may be async, errors are logged.
+   * `term` is the Lease's leaseTransitions as this replica acquired it: it grows
+   * whenever the holder changes, so it fences a deposed leader's late writes.
+   */
+  onStartedLeading: (term: number) => Promise<void> | void;
   /** Runs when it stops leading; awaited before the lease is released or acquired again. */
   onStoppedLeading: (reason: string) => Promise<void> | void;
   /** Every failed lease call except a lost race (409). */
@@ -116,7 +120,9 @@ export class LeaderElector {
       if (held && term === this.term) {
         this.renewedFrom = sentAt;
         this.armDeadline();
-        if (!this.leading) this.transition(() => this.becomeLeader());
+        // The term as acquired: later renewals keep it, a change of holder raises it.
+        const leaderTerm = this.observed?.record.leaseTransitions ?? 0;
+        if (!this.leading) this.transition(() => this.becomeLeader(leaderTerm));
       } else if (this.leading && this.observed && this.observed.record.holderIdentity !== this.o.identity) {
         // Someone else holds it now: whatever our deadline says, we are no longer the leader.
         this.transition(() => this.stepDown(`lease taken by ${this.observed?.record.holderIdentity || 'nobody'}`));
@@ -150,7 +156,8 @@ export class LeaderElector {
     if (record.holderIdentity && !mine && this.observedAt + durationMs > now) return false;
     const next: LeaderRecord = mine
       ? { ...record, leaseDurationSeconds: durationSeconds, renewTime: now }
-      : { holderIdentity: this.o.identity, leaseDurationSeconds: durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: record.leaseTransitions + 1 };
+      : // A new holder raises leaseTransitions (client-go does too): it is the leader term that fences inventory.
+        { holderIdentity: this.o.identity, leaseDurationSeconds: durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: record.leaseTransitions + 1 };
     return this.write('update', next, current.resourceVersion);
   }
 
@@ -198,12 +205,12 @@ export class LeaderElector {
     this.transitions = this.transitions.then(change, change);
   }
 
-  private async becomeLeader(): Promise<void> {
+  private async becomeLeader(leaderTerm: number): Promise<void> {
     if (this.leading || this.stopped) return;
     this.leading = true;
-    this.o.log.info({ identity: this.o.identity, lease: this.lock.description }, 'became the leader');
+    this.o.log.info({ identity: this.o.identity, lease: this.lock.description, term: leaderTerm }, 'became the leader');
     try {
-      await this.o.onStartedLeading();
+      await this.o.onStartedLeading(leaderTerm);
     } catch (error) {
       this.o.log.error({ err: error }, 'starting the leader\'s work failed');
     }
