@@ -210,12 +210,15 @@ const RUNS_CHANGED = '(SELECT count(*) FROM runs_ins) + (SELECT count(*) FROM ru
  * computes from scratch (migration WorkloadImageRuns):
  *
  *  - A row already inside a run of its group changes nothing and is dropped
- *    first: a closed row inside a closed run; a running row inside a running
- *    run whose last_seen it exceeds by at most a minute. Every batch relists
- *    running pods, and hot workloads share their run rows, so as with
- *    upsertImages a run is written only when it grows by more than that (or
- *    closes); exposure reports such a run as running, with a last_seen up to
- *    a minute behind the latest report.
+ *    first: a running row inside a running run, a closed row inside a closed
+ *    one, each ending at most a minute after the run's last_seen. Every batch
+ *    relists running pods and every new pod extends its workload's init
+ *    container run, so as with upsertImages a run is written only when it
+ *    starts earlier, starts or stops running, merges with another, or its
+ *    last_seen grows by more than a minute: a run's last_seen may trail its
+ *    observations' by up to a minute (the rebuild is exact).
+ *  - A closed row inside a running run may have been the last one running,
+ *    so it is not dropped (see the running probe below).
  *  - The rest, with the runs of their groups they may touch (within the gap
  *    tolerance, or running), are merged by gaps-and-islands as the rebuild
  *    does: per island one run is kept and updated, the others deleted, or a
@@ -248,8 +251,7 @@ function mergeRunsSql(touched: string, closed: string): string {
             SELECT 1 FROM workload_image_runs r
              WHERE r.org_id = $1 AND r.image_digest = t.d AND r.cluster_id = t.cluster_id AND r.namespace = t.namespace
                AND r.workload_kind = t.wk AND r.workload_name = t.wn AND r.image_ref = t.ref AND r.first_seen <= t.f
-               AND CASE WHEN t.running THEN r.running AND t.l <= r.last_seen + interval '1 minute'
-                        ELSE NOT r.running AND t.l <= r.last_seen END)
+               AND t.l <= r.last_seen + interval '1 minute' AND r.running = t.running)
        ), runs_cand AS (
          -- Per group (in key order, so concurrent batches lock in the same order), its runs from the
          -- one holding f - gap (runs are disjoint: earlier ones end before it) to e + gap, index probes only.
@@ -309,7 +311,8 @@ function mergeRunsSql(touched: string, closed: string): string {
        ), runs_upd AS (
          UPDATE workload_image_runs r SET first_seen = s.f, last_seen = s.l, running = s.running
            FROM runs_s s
-          WHERE r.id = s.keep_id AND (r.first_seen, r.last_seen, r.running) IS DISTINCT FROM (s.f, s.l, s.running)
+          WHERE r.id = s.keep_id
+            AND (r.first_seen <> s.f OR r.running <> s.running OR s.l > r.last_seen + interval '1 minute' OR cardinality(s.run_ids) > 1)
           RETURNING 1
        ), runs_del AS (
          DELETE FROM workload_image_runs r USING runs_s s
