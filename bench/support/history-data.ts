@@ -197,6 +197,7 @@ export async function generateHistory(clients: [Client, Client], orgId: string, 
   const runs = Number((await a.query<{ n: string }>(`SELECT vigil_rebuild_workload_image_runs($1) AS n`, [orgId])).rows[0].n);
   await a.query(`RESET work_mem`);
   await a.query(`VACUUM (ANALYZE) workload_image_runs`);
+  await a.query(`VACUUM (ANALYZE) workload_images`);
   const runsSeconds = secondsSince(t4);
   log(`  workload_image_runs: ${fmtInt(runs)} runs from the observations (${runsSeconds.toFixed(0)} s)`);
   return { rows: inserted, seconds: { insert: insertSeconds, images: imagesSeconds, indexes: indexSeconds, vacuum: vacuumSeconds, runs: runsSeconds }, windowEnd, runs };

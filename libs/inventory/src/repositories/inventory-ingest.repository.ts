@@ -229,17 +229,21 @@ const RUNS_CHANGED = '(SELECT count(*) FROM runs_ins) + (SELECT count(*) FROM ru
  * computes from scratch (migration WorkloadImageRuns):
  *
  *  - A row already inside a run of its group changes nothing and is dropped
- *    first: a closed row inside a closed run; a running row inside a running
- *    run whose last_seen it exceeds by at most a minute. Every batch relists
- *    running pods, and hot workloads share their run rows, so as with
- *    upsertImages a run is written only when it grows by more than that (or
- *    closes); exposure reports such a run as running, with a last_seen up to
- *    a minute behind the latest report.
+ *    first: a running row inside a running run, a closed row inside a closed
+ *    one, each ending at most a minute after the run's last_seen. Every batch
+ *    relists running pods and every new pod extends its workload's init
+ *    container run, so as with upsertImages a run is written only when it
+ *    starts earlier, starts or stops running, merges with another, or its
+ *    last_seen grows by more than a minute: a run's last_seen may trail its
+ *    observations' by up to a minute (the rebuild is exact).
+ *  - A closed row inside a running run may have been the last one running,
+ *    so it is not dropped (see the running probe below).
  *  - The rest, with the runs of their groups they may touch (within the gap
  *    tolerance, or running), are merged by gaps-and-islands as the rebuild
  *    does: per island one run is kept and updated, the others deleted, or a
- *    run is inserted. Candidate runs are locked in id order, so concurrent
- *    batches of one cluster cannot deadlock on them.
+ *    run is inserted. Candidate runs are found by index probes per group and
+ *    locked in group-key order, so concurrent batches of one cluster cannot
+ *    deadlock on them.
  *  - A candidate run marked running stays so only if an observation in it
  *    still runs: one probe of observations_running_digest, skipping the rows
  *    this statement closes (\`closed\`, read before they were closed).
@@ -266,21 +270,31 @@ function mergeRunsSql(touched: string, closed: string): string {
             SELECT 1 FROM workload_image_runs r
              WHERE r.org_id = $1 AND r.image_digest = t.d AND r.cluster_id = t.cluster_id AND r.namespace = t.namespace
                AND r.workload_kind = t.wk AND r.workload_name = t.wn AND r.image_ref = t.ref AND r.first_seen <= t.f
-               AND CASE WHEN t.running THEN r.running AND t.l <= r.last_seen + interval '1 minute'
-                        ELSE NOT r.running AND t.l <= r.last_seen END)
+               AND t.l <= r.last_seen + interval '1 minute' AND r.running = t.running)
        ), runs_cand AS (
-         SELECT r.id, r.cluster_id, r.namespace, r.workload_kind AS wk, r.workload_name AS wn, r.image_digest AS d, r.image_ref AS ref,
-                r.first_seen AS f, r.last_seen AS l, r.running
-           FROM workload_image_runs r
-          WHERE r.org_id = $1 AND EXISTS (
-            SELECT 1 FROM runs_need n
-             WHERE r.image_digest = n.d AND r.cluster_id = n.cluster_id AND r.namespace = n.namespace
-               AND r.workload_kind = n.wk AND r.workload_name = n.wn AND r.image_ref = n.ref
-               AND r.first_seen <= CASE WHEN n.running THEN 'infinity'::timestamptz ELSE n.l + vigil_workload_run_gap() END
-               AND (r.running OR r.last_seen >= n.f - vigil_workload_run_gap()))
-          ORDER BY r.id
-          FOR UPDATE OF r
-       ), runs_cand_open AS (
+         -- Per group (in key order, so concurrent batches lock in the same order), its runs from the
+         -- one holding f - gap (runs are disjoint: earlier ones end before it) to e + gap, index probes only.
+         SELECT c.* FROM (
+           SELECT cluster_id, namespace, wk, wn, d, ref, min(f) - vigil_workload_run_gap() AS lo,
+                  max(CASE WHEN running THEN 'infinity'::timestamptz ELSE l END) + vigil_workload_run_gap() AS hi
+             FROM runs_need GROUP BY 1, 2, 3, 4, 5, 6
+            ORDER BY d, cluster_id, namespace, wk, wn, ref) n
+         CROSS JOIN LATERAL (
+           SELECT r.id, r.cluster_id, r.namespace, r.workload_kind AS wk, r.workload_name AS wn, r.image_digest AS d, r.image_ref AS ref,
+                  r.first_seen AS f, r.last_seen AS l, r.running
+             FROM workload_image_runs r
+            WHERE r.org_id = $1 AND r.image_digest = n.d AND r.cluster_id = n.cluster_id AND r.namespace = n.namespace
+              AND r.workload_kind = n.wk AND r.workload_name = n.wn AND r.image_ref = n.ref
+              AND r.first_seen <= n.hi
+              AND r.first_seen >= coalesce((
+                    SELECT r0.first_seen FROM workload_image_runs r0
+                     WHERE r0.org_id = $1 AND r0.image_digest = n.d AND r0.cluster_id = n.cluster_id AND r0.namespace = n.namespace
+                       AND r0.workload_kind = n.wk AND r0.workload_name = n.wn AND r0.image_ref = n.ref AND r0.first_seen <= n.lo
+                     ORDER BY r0.first_seen DESC LIMIT 1), '-infinity'::timestamptz)
+              AND (r.running OR r.last_seen >= n.lo)
+            ORDER BY r.first_seen
+            FOR UPDATE OF r) c
+       ), runs_cand_open AS MATERIALIZED (
          SELECT c.*, c.running AND EXISTS (
                   SELECT 1 FROM observations o
                    WHERE o.org_id = $1 AND o.cluster_id = c.cluster_id AND o.image_digest = c.d AND o.running
@@ -316,7 +330,8 @@ function mergeRunsSql(touched: string, closed: string): string {
        ), runs_upd AS (
          UPDATE workload_image_runs r SET first_seen = s.f, last_seen = s.l, running = s.running
            FROM runs_s s
-          WHERE r.id = s.keep_id AND (r.first_seen, r.last_seen, r.running) IS DISTINCT FROM (s.f, s.l, s.running)
+          WHERE r.id = s.keep_id
+            AND (r.first_seen <> s.f OR r.running <> s.running OR s.l > r.last_seen + interval '1 minute' OR cardinality(s.run_ids) > 1)
           RETURNING 1
        ), runs_del AS (
          DELETE FROM workload_image_runs r USING runs_s s
