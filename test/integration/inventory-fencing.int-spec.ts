@@ -112,6 +112,26 @@ describe('inventory fencing by leader term', () => {
     expect(await highestTerm()).toBe(4);
   });
 
+  it('keeps the term rows behind row-level security, as every tenant table', async () => {
+    const app = new Client({ connectionString: api.databaseUrl, options: '-c role=vigil_app' });
+    await app.connect();
+    const count = async (orgId: string) => {
+      await app.query('BEGIN');
+      try {
+        await app.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
+        return (await app.query(`SELECT count(*)::int AS n FROM inventory_leader_terms`)).rows[0].n as number;
+      } finally {
+        await app.query('ROLLBACK');
+      }
+    };
+    try {
+      expect(await count(acme.orgId)).toBe(2);
+      expect(await count('00000000-0000-4000-8000-000000000000')).toBe(0);
+    } finally {
+      await app.end();
+    }
+  });
+
   it('serialises batches of two terms on the cluster term row: a batch waiting behind a higher term is refused', async () => {
     // Hold the term row as a concurrent ingest of term 6 would, send a term 5 batch, then commit term 6.
     const holder = new Client({ connectionString: api.databaseUrl });
