@@ -213,6 +213,19 @@ describe('agent leader election over a Lease (two replicas, fake kube API, platf
     expect(overlaps).toBe(0);
   });
 
+  it('moves past a recreated Lease: refused as an old term while it holds the lease, the leader raises leaseTransitions above the platform\'s and leads on', async () => {
+    platform.highestTerm = 7; // terms a deleted Lease had reached; the new Lease starts again at 0
+    const [only] = await start('replica-a');
+    await eventually(() => expect(platform.batches.some((b) => b.agentId === only!.id && b.term === 8 && b.kind === 'snapshot' && b.snapshot?.last)).toBe(true), 'a snapshot of term 8', 10_000);
+    expect((kube.leases.get(NAMESPACE, LEASE)?.spec as { leaseTransitions?: number }).leaseTransitions).toBe(8);
+    expect(holder()).toBe(only!.id);
+    expect(await metric(only!, tls, /^vigil_agent_inventory_superseded_total/)).toBe(1);
+    // The new term goes on as usual.
+    kube.pods.upsert(podFixture({ namespace: 'shop', name: 'web-3', uid: 'pod-web-3', node: 'node-a', containers: [{ name: 'app', image: 'registry.example.com/web:3', digest: `sha256:${'c'.repeat(64)}` }] }));
+    await eventually(() => expect(platform.batches.some((x) => x.term === 8 && x.pods.some((p) => p.uid === 'pod-web-3'))).toBe(true), 'delta of term 8');
+    expect(only!.agent.role).toBe('leader');
+  });
+
   it('failing renewals (the apiserver answers 500) make the leader step down before the lease expires; no two leaders at once', async () => {
     await start('replica-a', 'replica-b');
     const old = await leaderOf();

@@ -177,6 +177,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       agentId: config.agentId,
       firstSequence: nextSequence,
       term: leaderTerm,
+      // Still holding the lease, yet refused: the platform saw a higher term (a recreated Lease starts again at 0).
+      onSuperseded: (highestTerm) => {
+        if (!current() || !elector || highestTerm === undefined) return;
+        void elector.raiseTermAbove(highestTerm).then((raised) => {
+          if (!raised) log.warn({ highestTerm }, 'inventory term superseded and not raised: another replica leads');
+        });
+      },
       flushMs: config.VIGIL_INVENTORY_FLUSH_MS,
       timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
       currentPods: () => inventory.currentPods(),

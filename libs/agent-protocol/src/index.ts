@@ -35,6 +35,7 @@ export {
   InventoryResponseSchema,
   MAX_LEADER_TERM,
   inventoryTermSupersededMessage,
+  parseInventoryTermSuperseded,
 } from './lib/inventory.schema';
 export type {
   ContainerObservation,

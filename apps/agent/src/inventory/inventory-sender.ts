@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { InventoryBatch, PodDelta } from '@vigil/agent-protocol';
+import { parseInventoryTermSuperseded, type InventoryBatch, type PodDelta } from '@vigil/agent-protocol';
 import type { AgentMetrics } from '../health/agent-metrics';
 import type { PlatformClient } from '../platform-client/platform-client';
 import { PlatformError } from '../platform-client/platform-errors';
@@ -19,6 +19,8 @@ export interface SenderOptions {
    * as a fencing token; undefined with leader election off (no term is sent).
    */
   term?: number;
+  /** The platform refused this term; `highestTerm` is what it has seen (undefined if its answer did not say). */
+  onSuperseded?: (highestTerm: number | undefined) => void;
   flushMs: number;
   timeoutMs: number;
   /** Live pods as last seen, for snapshots. */
@@ -98,6 +100,7 @@ export class InventorySender {
           this.supersededBy = `inventory stopped: the platform refused leader term ${this.o.term} (${error.detail ?? 'superseded'}); this replica no longer leads`;
           this.log.error({ sequence: batch.sequence, term: this.o.term, detail: error.detail, dropped }, 'inventory batch of a superseded leader term refused; stopping the sender and dropping its queue');
           this.metrics.inventorySuperseded.inc();
+          this.o.onSuperseded?.(parseInventoryTermSuperseded(error.detail)?.highestTerm);
           this.halted = true;
           this.numbered.length = 0;
           this.queue.clear();

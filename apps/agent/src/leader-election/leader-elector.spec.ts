@@ -236,6 +236,28 @@ describe('LeaderElector', () => {
     expect(a.stopped[0]!.reason).toMatch(/taken by intruder/);
   });
 
+  it('raises its term above one the platform has seen while it holds the lease, and leads on under it', async () => {
+    const a = candidate(lease, 'a');
+    start(a);
+    await advance(0);
+    expect(await a.elector.raiseTermAbove(7)).toBe(true);
+    await advance(RETRY);
+    expect(lease.current!.record).toMatchObject({ holderIdentity: 'a', leaseTransitions: 8 });
+    expect(a.elector.isLeader).toBe(true);
+    expect(a.started).toHaveLength(2);
+    expect(a.stopped).toHaveLength(1);
+    expect(await a.elector.raiseTermAbove(5)).toBe(false); // already above
+  });
+
+  it('a deposed leader that does not know it yet cannot raise the term: its compare-and-swap fails and changes nothing', async () => {
+    const a = candidate(lease, 'a');
+    start(a);
+    await advance(0);
+    lease.put({ ...lease.current!.record, holderIdentity: 'b', leaseTransitions: 1 });
+    expect(await a.elector.raiseTermAbove(7)).toBe(false);
+    expect(lease.current!.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+  });
+
   it('stop() stops the work first, then releases the lease; a follower takes it at its next attempt', async () => {
     const { a, b } = await leaderAndFollower(RETRY / 2);
     await a.elector.stop();

@@ -106,6 +106,34 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * The platform has seen a higher leader term than the one this replica
+   * leads under, though it still holds the lease: the Lease was deleted and
+   * created again (leaseTransitions back at 0), or a batch of another install
+   * of the agent came first. Raises leaseTransitions above `highestTerm` by a
+   * compare-and-swap on the lease as this leader last wrote it (a deposed
+   * leader's write fails and changes nothing), then starts a new term under
+   * it. False when this replica does not lead or lost the race.
+   */
+  async raiseTermAbove(highestTerm: number): Promise<boolean> {
+    const observed = this.observed;
+    if (!this.leading || this.stopped || !observed || observed.record.holderIdentity !== this.o.identity) return false;
+    if (observed.record.leaseTransitions > highestTerm) return false; // already above: the refused batch was of an earlier term
+    const now = Date.now();
+    let raised = false;
+    try {
+      raised = await this.write('update', { ...observed.record, leaseTransitions: highestTerm + 1, acquireTime: now, renewTime: now }, observed.resourceVersion);
+    } catch (error) {
+      this.o.log.warn({ err: error, lease: this.lock.description }, 'could not raise the leader term');
+    }
+    if (!raised) return false;
+    this.o.log.warn({ lease: this.lock.description, term: highestTerm + 1 }, 'leader term raised above what the platform has seen; starting a new term');
+    // Step down and lead again at once: the run loop renews what we just wrote and starts the new term.
+    this.transition(() => this.stepDown(`the platform has seen leader term ${highestTerm}; leading again as term ${highestTerm + 1}`));
+    this.wake?.();
+    return true;
+  }
+
   private async run(): Promise<void> {
     while (!this.stopped) {
       const term = this.term;

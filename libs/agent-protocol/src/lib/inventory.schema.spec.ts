@@ -1,4 +1,4 @@
-import { inventoryTermSupersededMessage, MAX_LEADER_TERM } from './inventory.schema';
+import { inventoryTermSupersededMessage, MAX_LEADER_TERM, parseInventoryTermSuperseded } from './inventory.schema';
 import { PROTOCOL_LIMITS } from './limits';
 import { DIGEST, container, errorPaths, expectValid, inventoryBatch, pod } from './test-fixtures';
 import { validateInventoryBatch, validateInventoryResponse } from './validation';
@@ -40,6 +40,9 @@ describe('inventory batch', () => {
 
   it('words the superseded answer with both terms', () => {
     expect(inventoryTermSupersededMessage(3, 4)).toBe('inventory batch of leader term 3 is superseded by term 4');
+    expect(parseInventoryTermSuperseded(inventoryTermSupersededMessage(0, 2147483647))).toEqual({ term: 0, highestTerm: 2147483647 });
+    expect(parseInventoryTermSuperseded('inventory batch of leader term x is superseded by term 4')).toBeUndefined();
+    expect(parseInventoryTermSuperseded(undefined)).toBeUndefined();
   });
 
   it('accepts an empty delta batch (a keep-alive of the sequence)', () => {

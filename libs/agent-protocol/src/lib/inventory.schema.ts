@@ -144,3 +144,9 @@ export type InventoryResponse = z.infer<typeof InventoryResponseSchema>;
 export function inventoryTermSupersededMessage(term: number, highestTerm: number): string {
   return `inventory batch of leader term ${term} is superseded by term ${highestTerm}`;
 }
+
+/** The terms named by that message (the agent needs the highest to move past a reset Lease); undefined for any other text. */
+export function parseInventoryTermSuperseded(message: string | undefined): { term: number; highestTerm: number } | undefined {
+  const m = /^inventory batch of leader term (\d+) is superseded by term (\d+)$/.exec(message ?? '');
+  return m ? { term: Number(m[1]), highestTerm: Number(m[2]) } : undefined;
+}
