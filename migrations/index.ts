@@ -14,7 +14,6 @@ import { AdvisoryFeeds1795825000000 } from './1795825000000-AdvisoryFeeds';
 import { CacheInvalidationNotifications1795830000000 } from './1795830000000-CacheInvalidationNotifications';
 import { WorkloadImageRuns1795831000000 } from './1795831000000-WorkloadImageRuns';
 import { WorkloadImages1795832000000 } from './1795832000000-WorkloadImages';
-import { WorkloadImageRunsMerge1795833000000 } from './1795833000000-WorkloadImageRunsMerge';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -34,5 +33,4 @@ export const allMigrations = [
   CacheInvalidationNotifications1795830000000,
   WorkloadImageRuns1795831000000,
   WorkloadImages1795832000000,
-  WorkloadImageRunsMerge1795833000000,
 ];

@@ -14,8 +14,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * described in libs/inventory inventory-ingest.repository.ts; the rebuild
  * function (WorkloadImageRuns) is the definition they are tested against.
  */
-export class WorkloadImageRunsMerge1795833000000 implements MigrationInterface {
-  name = 'WorkloadImageRunsMerge1795833000000';
+export class WorkloadImageRunsMerge1795851000000 implements MigrationInterface {
+  name = 'WorkloadImageRunsMerge1795851000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
@@ -25,8 +25,11 @@ export class WorkloadImageRunsMerge1795833000000 implements MigrationInterface {
         changed bigint;
       BEGIN
        WITH touched AS (
+         -- one probe of the (org, cluster, pod) key per pod, whatever the estimates (pod_uid = ANY(...) was
+         -- planned as a filter over every observation of the cluster on a fresh table)
          SELECT o.id, o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref, o.first_seen, o.last_seen, o.running
-           FROM observations o WHERE o.org_id = p_org AND o.cluster_id = p_cluster AND o.pod_uid = ANY(p_pods)
+           FROM unnest(p_pods) AS p(uid)
+           CROSS JOIN LATERAL (SELECT * FROM observations o WHERE o.org_id = p_org AND o.cluster_id = p_cluster AND o.pod_uid = p.uid) o
          UNION
          SELECT o.id, o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref, o.first_seen, o.last_seen, o.running
            FROM observations o WHERE o.org_id = p_org AND o.id = ANY(p_ids)
