@@ -10,6 +10,7 @@
 //
 //   npm run build && node dist/bench/admission.bench.js
 //   BENCH_ADMISSION_REQUESTS=4000 BENCH_ADMISSION_CONCURRENCY=16
+//   BENCH_ADMISSION_FAST_LANE=0 (the full Nest stack for the admission route, to compare)
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
@@ -164,7 +165,7 @@ function benchPolicies(host: string, release: string, ops: string, stranger: str
 
 export async function run(): Promise<boolean> {
   const settings = admissionSettings();
-  log(`\n== admission decisions: ${settings.requests} signed requests × ${settings.rounds} rounds, ${settings.concurrency} in flight, 1 image each of ${settings.images}, 10 policies, warm metadata ==`);
+  log(`\n== admission decisions: ${settings.requests} signed requests × ${settings.rounds} rounds, ${settings.concurrency} in flight, 1 image each of ${settings.images}, 10 policies, warm metadata, fast lane ${process.env.BENCH_ADMISSION_FAST_LANE === "0" ? "off" : "on"} ==`);
   const registry = await startRegistry();
   const database = await createMigratedDatabase();
   const pusher = new RegistryClient({ insecureRegistries: [registry.host], allowPrivateTargets: true });
@@ -197,7 +198,7 @@ export async function run(): Promise<boolean> {
       VIGIL_ALLOW_PRIVATE_TARGETS: 'true',
       LOG_LEVEL: 'silent',
     });
-    app = await createApiApp(config, { queuePrefix: `bench-admission-${database.name}` });
+    app = await createApiApp(config, { queuePrefix: `bench-admission-${database.name}`, admissionFastLane: process.env.BENCH_ADMISSION_FAST_LANE !== '0' });
     await app.listen(0, '127.0.0.1');
     http = new HttpClient(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`, settings.concurrency);
 

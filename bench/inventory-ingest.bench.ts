@@ -6,6 +6,7 @@
 //
 //   npm run build && node dist/bench/inventory-ingest.bench.js
 //   BENCH_INGEST_AGENTS=4 BENCH_INGEST_BATCHES=25 BENCH_INGEST_PODS=200
+//   BENCH_INGEST_TERM=3  every batch carries leader term 3 (agents with leader election, as the chart runs them)
 import { validateInventoryBatch } from '@vigil/agent-protocol';
 import type { InventoryBatch, InventoryResponse } from '@vigil/agent-protocol';
 import { AgentCredential, BenchPlatform, connect, createMigratedDatabase, signedPost } from './support/bench-platform';
@@ -24,6 +25,8 @@ export interface IngestSettings {
   batchesPerAgent: number;
   podsPerBatch: number;
   baselineRuns: number;
+  /** Leader term every batch carries (fencing); none when unset, as with leader election off. */
+  term?: number;
 }
 
 export function ingestSettings(): IngestSettings {
@@ -32,6 +35,7 @@ export function ingestSettings(): IngestSettings {
     batchesPerAgent: envInt('BENCH_INGEST_BATCHES', 40, 1, 1000),
     podsPerBatch: envInt('BENCH_INGEST_PODS', 200, 1, 1000),
     baselineRuns: envInt('BENCH_INGEST_BASELINE_RUNS', 3, 1, 10),
+    term: process.env.BENCH_INGEST_TERM ? envInt('BENCH_INGEST_TERM', 0, 0, 2 ** 31 - 1) : undefined,
   };
 }
 
@@ -202,9 +206,11 @@ export async function runInventoryIngestBench(): Promise<boolean> {
   // Warm-up as an agent starts: one snapshot (a new agent is asked for one), then deltas.
   const warmup = workloads.map((w) => Array.from({ length: WARMUP_BATCHES }, (_, i) => (i === 0 ? w.snapshotBatch(settings.podsPerBatch) : w.nextBatch(settings.podsPerBatch))));
   const timed = workloads.map((w) => Array.from({ length: settings.batchesPerAgent }, () => w.nextBatch(settings.podsPerBatch)));
+  if (settings.term !== undefined) for (const batch of [...warmup.flat(), ...timed.flat()]) batch.term = settings.term;
   const ops = timed.flat().flatMap((b) => b.pods.map((p) => p.op));
   log(`workload: ${fmtInt(ops.length)} pod events (${fmtInt(ops.filter((o) => o === 'delete').length)} deletes), ${fmtInt(timed.reduce((n, b) => n + containersIn(b), 0))} container observations, ~${fmtInt(JSON.stringify(timed[0][0]).length / 1024)} KiB per batch; ${WARMUP_BATCHES} warm-up batches per agent (1 snapshot + deltas) not timed`);
 
+  log(`leader term in every batch: ${settings.term ?? 'none'}`);
   log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   let api: ApiOutcome | undefined;
   let apiError: unknown;

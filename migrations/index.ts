@@ -14,6 +14,9 @@ import { AdvisoryFeeds1795825000000 } from './1795825000000-AdvisoryFeeds';
 import { CacheInvalidationNotifications1795830000000 } from './1795830000000-CacheInvalidationNotifications';
 import { WorkloadImageRuns1795831000000 } from './1795831000000-WorkloadImageRuns';
 import { WorkloadImages1795832000000 } from './1795832000000-WorkloadImages';
+import { AgentCommandClaims1795840000000 } from './1795840000000-AgentCommandClaims';
+import { GroupDeletionRehomesDeleted1795841000000 } from './1795841000000-GroupDeletionRehomesDeleted';
+import { InventoryLeaderTerms1795850000000 } from './1795850000000-InventoryLeaderTerms';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -33,4 +36,7 @@ export const allMigrations = [
   CacheInvalidationNotifications1795830000000,
   WorkloadImageRuns1795831000000,
   WorkloadImages1795832000000,
+  AgentCommandClaims1795840000000,
+  GroupDeletionRehomesDeleted1795841000000,
+  InventoryLeaderTerms1795850000000,
 ];

@@ -25,7 +25,7 @@ describe('agent command runner', () => {
     await platform.start();
     agent = await startTestAgent(agentConfig(platform, tls, { VIGIL_COMMANDS_ENABLED: String(enabled) }), kube);
     await agent.ready;
-    await eventually(() => expect(agent!.inventory.isSynced).toBe(true));
+    await eventually(() => expect(agent!.inventory?.isSynced).toBe(true));
   }
 
   const command = (id: string, type: string, params: unknown): any => ({ id, type, issuedAt: new Date().toISOString(), params });
@@ -43,6 +43,17 @@ describe('agent command runner', () => {
     const ack = await eventually(() => platform.acks.find((a) => a.id === 'c1') ?? Promise.reject(new Error('no ack')));
     expect(ack).toMatchObject({ outcome: 'succeeded', affectedCount: 2 });
     expect(kube.pods.list().map((p) => p.metadata.name).sort()).toEqual(['dns', 'good']);
+  });
+
+  it('sends a failed ack again without running the command twice, though the platform listed it only once', async () => {
+    await start(true);
+    platform.failAcks = 2;
+    platform.pendingCommands.push(command('c6', 'delete-pods', { namespace: 'shop', workload: { kind: 'Deployment', name: 'bad' }, reason: 'r' }));
+    const ack = await eventually(() => platform.acks.find((a) => a.id === 'c6') ?? Promise.reject(new Error('no ack')), 'the ack of c6', 20_000);
+    expect(platform.failAcks).toBe(0);
+    expect(ack).toMatchObject({ outcome: 'succeeded', affectedCount: 2 }); // a second run would have found no pods to delete
+    expect(platform.acks.filter((a) => a.id === 'c6')).toHaveLength(1);
+    expect(platform.commandListings.get('c6')).toBe(1);
   });
 
   it('rejects deletion when disabled, or in an exempt namespace, and leaves pods alone', async () => {

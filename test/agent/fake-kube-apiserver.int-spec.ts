@@ -178,4 +178,80 @@ describe('fake kube-apiserver behaves like the real one for what the agent uses'
       expect(await kubectl('replace', '-f', file)).toMatchObject({ code: 0, out: expect.stringContaining('secret/cred replaced') });
     });
   });
+  describe('leases (the agent\'s leader election): MicroTime, create race, compare-and-swap, faults', () => {
+    const leasesUrl = () => `${kube.url}/apis/coordination.k8s.io/v1/namespaces/vigil-system/leases`;
+    const send = async (method: string, url: string, body?: unknown) => {
+      const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const lease = (spec: Record<string, unknown> = {}) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'vigil-agent' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: '2026-12-03T07:00:00.000000Z', renewTime: '2026-12-03T07:00:00.000000Z', leaseTransitions: 0, ...spec },
+    });
+
+    it('404 NotFound with a Status body, 201 on create, 409 AlreadyExists on a second create', async () => {
+      const missing = await send('GET', `${leasesUrl()}/vigil-agent`);
+      expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 } });
+      const created = await send('POST', leasesUrl(), lease());
+      expect(created).toMatchObject({ status: 201, body: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'vigil-agent', namespace: 'vigil-system', resourceVersion: expect.any(String) }, spec: { holderIdentity: 'a', renewTime: '2026-12-03T07:00:00.000000Z' } } });
+      const again = await send('POST', leasesUrl(), lease({ holderIdentity: 'b' }));
+      expect(again).toMatchObject({ status: 409, body: { kind: 'Status', reason: 'AlreadyExists', code: 409, message: 'leases.coordination.k8s.io "vigil-agent" already exists', details: { name: 'vigil-agent', group: 'coordination.k8s.io', kind: 'leases' } } });
+    });
+
+    it('of concurrent creates exactly one wins', async () => {
+      const results = await Promise.all(['a', 'b', 'c'].map((h) => send('POST', leasesUrl(), lease({ holderIdentity: h }))));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    });
+
+    it('updates with the current resourceVersion and refuses a stale one (409 Conflict); keeps the history', async () => {
+      const created = (await send('POST', leasesUrl(), lease())).body;
+      const renewed = await send('PUT', `${leasesUrl()}/vigil-agent`, { ...created, spec: { ...created.spec, renewTime: '2026-12-03T07:00:02.500000Z' } });
+      expect(renewed.status).toBe(200);
+      const stale = await send('PUT', `${leasesUrl()}/vigil-agent`, { ...created, spec: { ...created.spec, holderIdentity: 'b' } });
+      expect(stale).toMatchObject({ status: 409, body: { kind: 'Status', reason: 'Conflict', code: 409, message: expect.stringContaining('Operation cannot be fulfilled on leases.coordination.k8s.io "vigil-agent"') } });
+      expect(kube.leaseHistory.map((h) => [h.holderIdentity, h.renewTime])).toEqual([
+        ['a', '2026-12-03T07:00:00.000000Z'],
+        ['a', '2026-12-03T07:00:02.500000Z'],
+      ]);
+    });
+
+    it('refuses a MicroTime without six fractional digits (400, as Go\'s RFC3339Micro parse) and a non-positive duration (422)', async () => {
+      expect((await send('POST', leasesUrl(), lease({ renewTime: '2026-12-03T07:00:00.123Z' }))).status).toBe(400);
+      expect((await send('POST', leasesUrl(), lease({ acquireTime: '2026-12-03T07:00:00Z' }))).status).toBe(400);
+      expect((await send('POST', leasesUrl(), lease({ leaseDurationSeconds: 0 }))).status).toBe(422);
+      const offset = await send('POST', leasesUrl(), lease({ renewTime: '2026-12-03T08:00:00.000001+01:00' }));
+      expect(offset).toMatchObject({ status: 201, body: { spec: { renewTime: '2026-12-03T07:00:00.000001Z' } } });
+    });
+
+    it('fails chosen requests: an error Status, a reset connection, a request never answered', async () => {
+      await send('POST', leasesUrl(), lease());
+      kube.fault = (r) => (r.method === 'PUT' && r.body?.spec ? { kind: 'status', code: 500, reason: 'InternalError' } : undefined);
+      expect((await send('PUT', `${leasesUrl()}/vigil-agent`, lease())).status).toBe(500);
+      expect((await send('GET', `${leasesUrl()}/vigil-agent`)).status).toBe(200);
+      kube.fault = () => ({ kind: 'reset' });
+      await expect(fetch(`${leasesUrl()}/vigil-agent`)).rejects.toThrow();
+      kube.fault = () => ({ kind: 'hang' });
+      await expect(fetch(`${leasesUrl()}/vigil-agent`, { signal: AbortSignal.timeout(200) })).rejects.toThrow(/abort|timeout/i);
+      kube.fault = undefined;
+    });
+
+    it('is written and read by the real kubectl: create -f, get -A -o json, replace with a stale resourceVersion', async () => {
+      expect(existsSync(KUBECTL)).toBe(true);
+      const dir = mkdtempSync(join(tmpdir(), 'fake-kube-lease-'));
+      const file = join(dir, 'lease.json');
+      writeFileSync(file, JSON.stringify({ ...lease(), metadata: { name: 'vigil-agent', namespace: 'vigil-system' } }));
+      const kubectl = (...args: string[]) => run(KUBECTL, ['--server', kube.url, '--validate=false', ...args]).then((r) => ({ code: 0, out: r.stdout }), (e) => ({ code: e.code as number, out: String(e.stderr) }));
+      expect(await kubectl('create', '-f', file)).toMatchObject({ code: 0, out: expect.stringContaining('lease.coordination.k8s.io/vigil-agent created') });
+      expect(await kubectl('create', '-f', file)).toMatchObject({ code: 1, out: expect.stringContaining('Error from server (AlreadyExists)') });
+      const all = JSON.parse((await run(KUBECTL, ['--server', kube.url, 'get', 'leases', '-A', '-o', 'json'])).stdout);
+      expect(all.items).toHaveLength(1);
+      expect(all.items[0]).toMatchObject({ kind: 'Lease', metadata: { namespace: 'vigil-system', name: 'vigil-agent' }, spec: { holderIdentity: 'a', renewTime: '2026-12-03T07:00:00.000000Z' } });
+      const got = all.items[0];
+      kube.leases.upsert({ ...got, metadata: { ...got.metadata } }); // another candidate renewed it
+      writeFileSync(file, JSON.stringify({ ...got, spec: { ...got.spec, holderIdentity: 'b' } }));
+      expect(await kubectl('replace', '-f', file)).toMatchObject({ code: 1, out: expect.stringContaining('Error from server (Conflict)') });
+    });
+  });
 });

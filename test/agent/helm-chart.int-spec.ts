@@ -17,6 +17,11 @@ const one = (docs: Array<Record<string, any>>, kind: string) => {
   expect(found).toHaveLength(1);
   return found[0]!;
 };
+const named = (docs: Array<Record<string, any>>, kind: string, name: string) => {
+  const found = byKind(docs, kind).filter((d) => d.metadata.name === name);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
 const envOf = (deployment: Record<string, any>) =>
   Object.fromEntries((deployment.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
 
@@ -34,7 +39,7 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
   it('renders the default install: 2 replicas, PDB, Service, webhook, read-only RBAC, token Secret, self-signed TLS', () => {
     const { docs, values } = renderChart(CHART, TOKEN);
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration'].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration'].sort(),
     );
     const deployment = one(docs, 'Deployment');
     expect(deployment.spec.replicas).toBe(2);
@@ -65,13 +70,13 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
     // The replicas share one credential through a Secret only they may read and update (by name), in their namespace.
     expect(env).toMatchObject({ VIGIL_CREDENTIALS_STORE: 'secret', VIGIL_CREDENTIALS_SECRET: 'vigil-agent-credential' });
     expect(env.VIGIL_CREDENTIALS_FILE).toBeUndefined();
-    const role = one(docs, 'Role');
+    const role = named(docs, 'Role', 'vigil-agent-credential');
     expect(role.metadata.namespace).toBe('vigil-system');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['vigil-agent-credential'], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
-    const roleBinding = one(docs, 'RoleBinding');
+    const roleBinding = named(docs, 'RoleBinding', 'vigil-agent-credential');
     expect(roleBinding).toMatchObject({ metadata: { namespace: 'vigil-system' }, roleRef: { kind: 'Role', name: role.metadata.name }, subjects: [{ kind: 'ServiceAccount', name: 'vigil-agent', namespace: 'vigil-system' }] });
     expect(rules.some((r) => r.resources.includes('secrets'))).toBe(false); // nothing cluster-wide on secrets
     // No per-pod credential volume any more: the root filesystem stays read-only and nothing is written.
@@ -120,7 +125,7 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
   it('names the credential Secret from the values, in the env and the Role alike', () => {
     const { docs } = renderChart(CHART, { ...TOKEN, credentials: { secretName: 'agent-cred' } });
     expect(envOf(one(docs, 'Deployment')).VIGIL_CREDENTIALS_SECRET).toBe('agent-cred');
-    expect(one(docs, 'Role').rules[0].resourceNames).toEqual(['agent-cred']);
+    expect(named(docs, 'Role', 'vigil-agent-credential').rules[0].resourceNames).toEqual(['agent-cred']);
     const defaults = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
     expect(validate({ ...defaults, credentials: { secretName: 'Bad_Name' } })).toBe(false);
   });
@@ -130,6 +135,54 @@ describe('helm chart infra/helm/vigil-agent (rendered by the test subset rendere
     expect(byKind(docs, 'Secret').some((s) => s.metadata.name === 'vigil-agent-registration')).toBe(false);
     const env = one(docs, 'Deployment').spec.template.spec.containers[0].env.find((e: any) => e.name === 'VIGIL_REGISTRATION_TOKEN');
     expect(env.valueFrom.secretKeyRef).toEqual({ name: 'my-token', key: 'registration-token' });
+  });
+
+  it('elects a leader by default: env timings, a Role on the one Lease by name (create cannot be limited), bound in the release namespace', () => {
+    const { docs } = renderChart(CHART, TOKEN);
+    expect(envOf(one(docs, 'Deployment'))).toMatchObject({
+      VIGIL_LEADER_ELECTION: 'true',
+      VIGIL_LEADER_ELECTION_LEASE: 'vigil-agent',
+      VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: '15000',
+      VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: '10000',
+      VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: '2000',
+      POD_NAMESPACE: undefined, // from the downward API: the Lease lives in the agent's own namespace
+    });
+    const role = named(docs, 'Role', 'vigil-agent-leader-election');
+    expect(role.metadata.namespace).toBe('vigil-system');
+    expect(role.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['vigil-agent'], verbs: ['get', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    ]);
+    expect(named(docs, 'RoleBinding', 'vigil-agent-leader-election')).toMatchObject({
+      metadata: { namespace: 'vigil-system' },
+      roleRef: { kind: 'Role', name: 'vigil-agent-leader-election' },
+      subjects: [{ kind: 'ServiceAccount', name: 'vigil-agent', namespace: 'vigil-system' }],
+    });
+    const clusterRules = one(docs, 'ClusterRole').rules as Array<{ resources: string[] }>;
+    expect(clusterRules.some((r) => r.resources.includes('leases'))).toBe(false); // nothing cluster-wide on leases
+  });
+
+  it('follows the leader-election values: lease name and timings, off (no Lease RBAC), and refuses unsafe timings', () => {
+    const custom = renderChart(CHART, { ...TOKEN, leaderElection: { enabled: true, leaseName: 'agent-leader', leaseDurationSeconds: 30, renewDeadlineSeconds: 20, retryPeriodSeconds: 4 } });
+    expect(envOf(one(custom.docs, 'Deployment'))).toMatchObject({
+      VIGIL_LEADER_ELECTION_LEASE: 'agent-leader',
+      VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: '30000',
+      VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: '20000',
+      VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: '4000',
+    });
+    expect(named(custom.docs, 'Role', 'vigil-agent-leader-election').rules[0].resourceNames).toEqual(['agent-leader']);
+
+    const off = renderChart(CHART, { ...TOKEN, leaderElection: { enabled: false } });
+    const env = envOf(one(off.docs, 'Deployment'));
+    expect(env.VIGIL_LEADER_ELECTION).toBe('false');
+    expect(env.VIGIL_LEADER_ELECTION_LEASE).toBeUndefined();
+    expect(byKind(off.docs, 'Role').map((r) => r.metadata.name)).toEqual(['vigil-agent-credential']);
+
+    expect(() => renderChart(CHART, { ...TOKEN, leaderElection: { leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } })).toThrow(/leaseDurationSeconds must be greater than leaderElection.renewDeadlineSeconds/);
+    expect(() => renderChart(CHART, { ...TOKEN, leaderElection: { retryPeriodSeconds: 10 } })).toThrow(/renewDeadlineSeconds must be greater than leaderElection.retryPeriodSeconds/);
+    const defaults = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    expect(validate({ ...defaults, leaderElection: { ...defaults.leaderElection, leaseName: 'Not_A_Lease' } })).toBe(false);
+    expect(validate({ ...defaults, leaderElection: { ...defaults.leaderElection, retryPeriodSeconds: 0 } })).toBe(false);
   });
 
   it('refuses to render without a registration token', () => {

@@ -49,7 +49,8 @@ describe('agent platform client (registration, signing, heartbeat, rotation)', (
     const agent = await startTestAgent(agentConfig(platform, tls), kube);
     try {
       await agent.ready;
-      const hb = await eventually(() => platform.heartbeats[0] ?? Promise.reject(new Error('no heartbeat')));
+      // The node count rides on the heartbeats from the first pod list on.
+      const hb = await eventually(() => platform.heartbeats.find((h) => h.nodeCount !== undefined) ?? Promise.reject(new Error('no heartbeat with a node count')));
       expect(hb).toMatchObject({ kubernetesVersion: 'v1.32.0-fake', keyId: platform.registrations[0]!.keyId, nodeCount: 0 });
       expect(platform.rejected).toEqual([]);
     } finally {

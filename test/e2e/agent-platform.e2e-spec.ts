@@ -21,6 +21,7 @@ const SECRET_KEY = 'e2e-agent-secret-key-0123456789abcdef0123';
 const NAMESPACE = 'vigil-system';
 const CREDENTIAL_SECRET = 'vigil-agent-credential';
 const WAIT_MS = 45_000;
+const LEASE_MS = 3000;
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 /** The kubelet reports container start times in whole seconds. */
@@ -52,6 +53,7 @@ describe('agent and platform end to end (built processes, fake kube API)', () =>
   let clusterId: string;
   let registrationToken: string;
   let firstWebhookPort = 0;
+  let secondWebhookPort = 0;
 
   const base = () => `http://127.0.0.1:${apiPort}`;
   const admin = () => ({ 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, ...(orgId ? { 'vigil-org-id': orgId } : {}) });
@@ -80,6 +82,10 @@ describe('agent and platform end to end (built processes, fake kube API)', () =>
       VIGIL_INVENTORY_FLUSH_MS: '100',
       VIGIL_HEARTBEAT_INTERVAL_MS: '1000',
       VIGIL_PLATFORM_TIMEOUT_MS: '3000',
+      // Leader election is on by default (the namespace is known); short timings so a hand-over fits a test.
+      VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: String(LEASE_MS),
+      VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: '2000',
+      VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: '500',
       LOG_LEVEL: 'info',
     });
     agents.push(agent);
@@ -279,11 +285,38 @@ describe('agent and platform end to end (built processes, fake kube API)', () =>
 
   it('a second replica with the spent token runs on the credential the first stored in the Secret', async () => {
     const port = await freePort();
+    secondWebhookPort = port;
     const second = startAgent('vigil-agent-1', port);
     await agentReady(second, port);
     // Its signed heartbeats are accepted by the real platform.
     await eventually(async () => expect(await metric(port, /^vigil_agent_platform_request_duration_seconds_count\{endpoint="heartbeat",outcome="ok"\}/)).toBeGreaterThan(0), 'heartbeat ok', WAIT_MS);
     expect(await metric(port, /^vigil_agent_platform_request_duration_seconds_count\{endpoint="register"/)).toBe(0);
     expect(second.output()).toContain('using the stored cluster credential');
+  });
+  it('leader election across processes: the follower beats without a node count, and takes over within a lease duration when the leader is killed (SIGKILL)', async () => {
+    const [first] = agents;
+    const holder = () => (kube.leases.get(NAMESPACE, 'vigil-agent')?.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '';
+    expect(holder()).toMatch(/^vigil-agent-0-/);
+    const roleOf = async (port: number) => JSON.parse((await getText(port, tls.ca, '/readyz')).text).role as string;
+    expect(await roleOf(firstWebhookPort)).toBe('leader');
+    expect(await roleOf(secondWebhookPort)).toBe('follower');
+    const cluster = async () => (await (await fetch(`${base()}/v1/clusters/${clusterId}`, { headers: admin() })).json()) as { nodeCount: number | null };
+    // The leader counted the node its pods run on; the follower's beats (no nodeCount) leave it alone.
+    await eventually(async () => expect((await cluster()).nodeCount).toBe(1), 'node count from the leader', WAIT_MS);
+
+    first!.child.kill('SIGKILL');
+    await first!.exited;
+    const lastRenewal = [...kube.leaseHistory].reverse().find((h) => h.holderIdentity?.startsWith('vigil-agent-0-'))!;
+    await eventually(() => expect(holder()).toMatch(/^vigil-agent-1-/), 'the follower takes the lease', WAIT_MS);
+    const taken = kube.leaseHistory.find((h) => h.holderIdentity?.startsWith('vigil-agent-1-'))!;
+    // Not before the lease expired by the follower's clock (no release after SIGKILL), and not much later.
+    expect(taken.at - lastRenewal.at).toBeGreaterThanOrEqual(LEASE_MS);
+    expect(taken.at - lastRenewal.at).toBeLessThan(LEASE_MS + 2000);
+    await eventually(async () => expect(await roleOf(secondWebhookPort)).toBe('leader'), 'the second reports leader', WAIT_MS);
+
+    // The new leader's inventory reaches the real platform.
+    kube.pods.upsert(podFixture({ namespace: 'shop', name: 'after-failover', uid: 'pod-after-failover', containers: [{ name: 'app', image: 'registry.example.com/shop/web:2.0', digest: digest('e'), startedAt: kubeNow() }] }));
+    await eventually(async () => expect(find(await containers('namespace=shop&running=true'), 'after-failover')).toHaveLength(1), 'inventory from the new leader', WAIT_MS);
+    expect((await cluster()).nodeCount).toBe(1);
   });
 });

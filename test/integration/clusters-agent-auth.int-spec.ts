@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { AgentCommandQueue } from '../../libs/clusters/src';
 import { AgentClient } from '../support/agent-client';
+import { imagePolicy } from '../support/policy-fixtures';
 import { ApiHarness } from '../support/api-harness';
 import { addMember, createTenant, Member, TenantFixture } from '../support/tenant-fixtures';
 
@@ -64,6 +67,10 @@ describe('clusters, registration and agent request signing', () => {
     expect(shown.body).toEqual(
       expect.objectContaining({ health: 'healthy', kubernetesVersion: '1.31.2', agentVersion: '0.1.0', nodeCount: 3, lastHeartbeatAt: expect.any(String), usage: { runningPods: 0, runningContainers: 0, runningImages: 0 } }),
     );
+    // A follower replica (no pod inventory, so no node count) keeps the leader's count.
+    const follower = await agent.send('POST', '/v1/agent/heartbeat', { agentId: 'agent-2', agentVersion: '0.1.1', kubernetesVersion: '1.31.2', sentAt: new Date().toISOString() });
+    expect(follower.status).toBe(200);
+    expect((await api.request('GET', `/v1/clusters/${cluster.id}`, { token: viewer.token })).body).toEqual(expect.objectContaining({ agentVersion: '0.1.1', nodeCount: 3 }));
   });
 
   describe('rejects every attack on request signing', () => {
@@ -150,6 +157,60 @@ describe('clusters, registration and agent request signing', () => {
     expect(new Date(old.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(5 * 60_000 + 1000);
     expect(keys.body.items.find((k: { keyId: string }) => k.keyId === rotated.body.keyId).expiresAt).toBeNull();
     expect(JSON.stringify(keys.body)).not.toContain(command.params.secret);
+  });
+
+  it('gives a command to one poller at a time, and again only when its claim ran out unacknowledged', async () => {
+    const cluster = await newCluster(acme, 'two-replicas');
+    const first = await AgentClient.register(api, cluster.registrationToken);
+    const second = new AgentClient(api, first.credential); // a second replica shares the credential
+    const queued = [1, 2, 3].map(() => randomUUID());
+    for (const id of queued) {
+      await api.get(AgentCommandQueue).queueDeletePods(acme.orgId, cluster.id, id, { namespace: 'shop', workload: { kind: 'Deployment', name: 'web' }, reason: 'test' });
+    }
+    expect((await first.heartbeat()).body.commandsPending).toBe(true);
+    const lists = await Promise.all([first.send('GET', '/v1/agent/commands'), second.send('GET', '/v1/agent/commands')]);
+    const listed = lists.map((l) => l.body.commands.map((c: { id: string }) => c.id));
+    expect([...listed[0], ...listed[1]].sort()).toEqual([...queued].sort()); // each once, to one of them
+    expect((await first.send('GET', '/v1/agent/commands')).body.commands).toEqual([]);
+    expect((await first.heartbeat()).body.commandsPending).toBe(false);
+
+    // The holder of the first command acknowledges it; the others' claims run out (their agent died).
+    const acked = queued[0];
+    const ack = await first.send('POST', `/v1/agent/commands/${acked}/ack`, { agentId: 'agent-1', outcome: 'succeeded', affectedCount: 0, completedAt: new Date().toISOString() });
+    expect(ack.status).toBe(200);
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`UPDATE agent_commands SET claimed_until = now() - interval '1 second' WHERE cluster_id = $1`, [cluster.id]);
+      const again = (await second.send('GET', '/v1/agent/commands')).body.commands.map((c: { id: string }) => c.id);
+      expect(again.sort()).toEqual(queued.slice(1).sort());
+      const { rows } = await db.query(`SELECT id, claims FROM agent_commands WHERE cluster_id = $1 ORDER BY id`, [cluster.id]);
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.claims]))).toEqual(Object.fromEntries(queued.map((id) => [id, id === acked ? 1 : 2])));
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('deletes a group once what is live in it is gone; what was deleted in it moves to the parent', async () => {
+    const team = await api.request('POST', '/v1/groups', { token: acme.owner.token, body: { parentId: acme.rootGroupId, name: 'short-lived' } });
+    const cluster = await api.request('POST', '/v1/clusters', { token: acme.owner.token, body: { groupId: team.body.id, name: 'short-lived-1' } });
+    const policy = await api.request('POST', '/v1/policies', { token: acme.owner.token, body: { groupId: team.body.id, document: imagePolicy('short-lived-gate', 'images: [{glob: "**"}]\nauthorities: [{static: {action: pass}}]') } });
+    expect([team.status, cluster.status, policy.status]).toEqual([201, 201, 201]);
+    const blocked = await api.request('DELETE', `/v1/groups/${team.body.id}`, { token: acme.owner.token });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.message).toMatch(/still used by (clusters|policies); delete or move them first/);
+    expect((await api.request('DELETE', `/v1/clusters/${cluster.body.id}`, { token: acme.owner.token })).status).toBe(204);
+    expect((await api.request('DELETE', `/v1/groups/${team.body.id}`, { token: acme.owner.token })).body.message).toMatch(/still used by policies/);
+    expect((await api.request('DELETE', `/v1/policies/${policy.body.id}`, { token: acme.owner.token })).status).toBe(204);
+    expect((await api.request('DELETE', `/v1/groups/${team.body.id}`, { token: acme.owner.token })).status).toBe(204);
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`SELECT (SELECT group_id FROM clusters WHERE id = $1) AS cluster_group, (SELECT group_id FROM policies WHERE id = $2) AS policy_group`, [cluster.body.id, policy.body.id]);
+      expect(rows[0]).toEqual({ cluster_group: acme.rootGroupId, policy_group: acme.rootGroupId });
+    } finally {
+      await db.end();
+    }
   });
 
   it('revokes credentials at once when the cluster is deleted', async () => {

@@ -285,10 +285,10 @@ describe('continuous verification', () => {
     expect(violation.actions).toEqual([
       expect.objectContaining({ type: 'deletePods', commandId: command.id, workload: { namespace: 'shop', kind: 'Deployment', name: 'doomed' }, outcome: 'succeeded', message: 'deleted 1 pod(s)', ackedAt: expect.any(String) }),
     ]);
-    const audit = await db.query(`SELECT action, object_id FROM audit_log WHERE org_id = $1 AND action IN ('violation.action.delete-pods', 'agent-command.ack') ORDER BY id`, [acme.orgId]);
+    const audit = await db.query(`SELECT action, object_id, actor_type, actor_id FROM audit_log WHERE org_id = $1 AND action IN ('violation.action.delete-pods', 'agent-command.ack') ORDER BY id`, [acme.orgId]);
     expect(audit.rows).toEqual([
-      { action: 'violation.action.delete-pods', object_id: violation.id },
-      { action: 'agent-command.ack', object_id: command.id },
+      { action: 'violation.action.delete-pods', object_id: violation.id, actor_type: 'system', actor_id: 'response-action' },
+      { action: 'agent-command.ack', object_id: command.id, actor_type: 'agent', actor_id: edge.id },
     ]);
   });
 

@@ -119,7 +119,10 @@ describe('IAM: orgs, groups, identities, tokens, role bindings, audit', () => {
       const token = path === '/v1/orgs' ? TEST_ADMIN_TOKEN : acme.owner.token;
       const res = await api.request(method, path, { token, body });
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(field) });
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(field), errors: expect.any(Array) });
+      // The same problems, one by one: the message is their sentence.
+      expect(res.body.message).toBe(res.body.errors.map((e: { path: string; message: string }) => `${e.path}: ${e.message}`).join('; '));
+      expect(res.body.errors.some((e: { path: string }) => field.test(`${e.path}:`))).toBe(true);
     }
     const notJson = await api.request('POST', '/v1/groups', { token: acme.owner.token, rawBody: '{"parentId":' });
     expect(notJson.status).toBe(400);

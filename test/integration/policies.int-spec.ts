@@ -231,8 +231,7 @@ describe('policies API', () => {
     });
 
     it('refuses syntax errors, unknown fields, bad CEL, bad keys and globs — all at once, with positions', async () => {
-      const message = await refused(
-        [
+      const text =         [
           'apiVersion: vigil.dev/v1',
           'kind: ImagePolicy',
           'metadata: {name: many-problems}',
@@ -242,12 +241,23 @@ describe('policies API', () => {
           '  authorities:',
           '    - key: {data: "not a pem"}',
           '  policy: {type: cel, data: "image.ref.startsWith(\'x\') &&"}',
-        ].join('\n'),
-      );
+        ].join('\n');
+      const message = await refused(text);
       expect(message).toMatch(/^the policy document is refused \(\d+ problems\): /);
       expect(message).toContain('document spec.colour (line 6, column 3)');
       expect(message).toContain('document spec.authorities[0].key.data (line 8');
       expect(message).toContain('document spec.policy.data (line 9');
+      // The same problems, located in the document, for editors that point at them.
+      const { body } = await create(a.editor.token, a.teamGroupId, text);
+      expect(body.errors).toHaveLength(Number(/\((\d+) problems\)/.exec(message)![1]));
+      expect(body.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'spec.colour', line: 6, column: 3 }),
+          expect.objectContaining({ path: 'spec.authorities[0].key.data', line: 8 }),
+          expect.objectContaining({ path: 'spec.policy.data', line: 9 }),
+        ]),
+      );
+      for (const problem of body.errors) expect(message).toContain(`document ${problem.path} (line ${problem.line}, column ${problem.column}): ${problem.message}`);
     });
 
     it.each([

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
+import type { ApiModuleOptions } from '../../apps/api/src/api.module';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { loadPlatformConfig, type PlatformConfig } from '../../libs/shared/config/src';
 import { createTestDatabase } from '../../libs/shared/testing/src';
@@ -50,8 +51,8 @@ export class ApiHarness {
   }
 
   /** Another API process on the same database and queues, as a second replica behind a load balancer (stopping it keeps the database). */
-  async replica(): Promise<ApiHarness> {
-    const app = await createApiApp(this.config, { queuePrefix: this.queuePrefix });
+  async replica(options: Omit<ApiModuleOptions, 'queuePrefix'> = {}): Promise<ApiHarness> {
+    const app = await createApiApp(this.config, { ...options, queuePrefix: this.queuePrefix });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     return new ApiHarness(`http://127.0.0.1:${address.port}`, this.queuePrefix, this.databaseUrl, app, async () => undefined, this.config);

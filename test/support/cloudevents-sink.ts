@@ -19,6 +19,8 @@ export class CloudEventsSink {
   readonly rejected: string[] = [];
   requests = 0;
   inFlight = 0;
+  /** The most requests it was answering at once. */
+  maxInFlight = 0;
   answer: { status: number; delayMs: number } = { status: 204, delayMs: 0 };
   secret: string | null = null;
   private server!: Server;
@@ -32,6 +34,7 @@ export class CloudEventsSink {
       req.on('end', async () => {
         sink.requests++;
         sink.inFlight++;
+        sink.maxInFlight = Math.max(sink.maxInFlight, sink.inFlight);
         const { status, delayMs } = sink.answer;
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         sink.inFlight--;

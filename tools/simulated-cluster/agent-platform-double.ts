@@ -11,6 +11,7 @@ import {
   InMemoryReplayGuard,
   InventoryBatch,
   generateCredentialSecret,
+  inventoryTermSupersededMessage,
   generateKeyId,
   validateAdmissionRequest,
   validateCommandAckRequest,
@@ -39,6 +40,10 @@ export class AgentPlatformDouble {
   readonly acks: Array<CommandAckRequest & { id: string }> = [];
   readonly rejected: Array<{ path: string; reason: string }> = [];
   readonly pendingCommands: Command[] = [];
+  /** Times each command was listed: as the platform does, a listed command is claimed and not listed again before its ack. */
+  readonly commandListings = new Map<string, number>();
+  /** The next N acks are answered 503 (a platform hiccup). */
+  failAcks = 0;
   policyStateToken = 'policy-state-1';
   /** How admission is decided; tests replace it. Default: everything allowed, cacheable. */
   decide: (req: AdmissionRequest) => AdmissionResponse = (req) => ({
@@ -52,6 +57,16 @@ export class AgentPlatformDouble {
   admissionGate?: Promise<void>;
   /** Forces the next inventory responses to ask for a snapshot (a gap the platform noticed). */
   requestSnapshotOnce = false;
+  /** The highest leader term a batch has carried; as the platform does, a lower one is refused with 409. */
+  highestTerm?: number;
+  /** Batches refused as of a superseded leader term (not in `batches`). */
+  readonly supersededBatches: InventoryBatch[] = [];
+  /**
+   * When set, a batch it returns a promise for is held until that settles
+   * before it is ingested: a request still in flight (e.g. a deposed leader's
+   * last batch) that lands late, whatever the agent did meanwhile.
+   */
+  holdInventory?: (batch: InventoryBatch) => Promise<void> | undefined;
   private readonly expected = new Map<string, number>();
   private readonly replayGuard = new InMemoryReplayGuard();
   private server?: Server;
@@ -140,11 +155,19 @@ export class AgentPlatformDouble {
         const v = validateHeartbeatRequest(body);
         if (!v.ok) return bad(v.errors);
         this.heartbeats.push({ ...v.value, keyId });
-        return send(200, { serverTime: new Date().toISOString(), policyStateToken: this.policyStateToken, nextHeartbeatSeconds: 1, commandsPending: this.pendingCommands.length > 0 });
+        return send(200, { serverTime: new Date().toISOString(), policyStateToken: this.policyStateToken, nextHeartbeatSeconds: 1, commandsPending: this.pendingCommands.some((c) => !this.commandListings.has(c.id)) });
       }
       if (req.method === 'POST' && path === AGENT_ENDPOINTS.inventory.path) {
         const v = validateInventoryBatch(body);
         if (!v.ok) return bad(v.errors);
+        const held = this.holdInventory?.(v.value);
+        if (held) await held;
+        const term = v.value.term;
+        if (term !== undefined && this.highestTerm !== undefined && term < this.highestTerm) {
+          this.supersededBatches.push(v.value);
+          return send(409, { statusCode: 409, error: 'Conflict', message: inventoryTermSupersededMessage(term, this.highestTerm) });
+        }
+        if (term !== undefined) this.highestTerm = Math.max(this.highestTerm ?? term, term);
         return send(200, this.ingest(v.value));
       }
       if (req.method === 'POST' && path === AGENT_ENDPOINTS.admission.path) {
@@ -155,13 +178,19 @@ export class AgentPlatformDouble {
         return send(200, this.decide(v.value));
       }
       if (req.method === 'GET' && path === AGENT_ENDPOINTS.listCommands.path) {
-        return send(200, { commands: this.pendingCommands });
+        const unclaimed = this.pendingCommands.filter((c) => !this.commandListings.has(c.id));
+        for (const c of unclaimed) this.commandListings.set(c.id, 1);
+        return send(200, { commands: unclaimed });
       }
       const ack = /^\/v1\/agent\/commands\/([^/]+)\/ack$/.exec(path);
       if (req.method === 'POST' && ack) {
         const v = validateCommandAckRequest(body);
         if (!v.ok) return bad(v.errors);
         const id = decodeURIComponent(ack[1]!);
+        if (this.failAcks > 0) {
+          this.failAcks--;
+          return send(503, { statusCode: 503, error: 'Service Unavailable', message: 'try again' });
+        }
         this.acks.push({ ...v.value, id });
         const i = this.pendingCommands.findIndex((c) => c.id === id);
         if (i >= 0) this.pendingCommands.splice(i, 1);

@@ -28,16 +28,41 @@ interface RecordedRequest {
   query: Record<string, string>;
 }
 
+/**
+ * What a test makes the fake do to one request instead of serving it: answer
+ * with an error Status, reset the connection, or never answer (a black hole,
+ * so client timeouts are exercised). Hung requests are released at `stop()`.
+ */
+export type KubeFault = { kind: 'status'; code: number; reason: string } | { kind: 'reset' } | { kind: 'hang' };
+
+/** A request as fault predicates see it; `body` is the parsed JSON of a create/update. */
+export interface FaultableRequest extends RecordedRequest {
+  body?: KubeObject;
+}
+
+/** One stored version of a Lease, with the fake's clock when it was written. */
+export interface LeaseRecord {
+  at: number;
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
 const RESOURCES: Record<string, { group: string; version: string; kind: string }> = {
   pods: { group: '', version: 'v1', kind: 'Pod' },
   secrets: { group: '', version: 'v1', kind: 'Secret' },
   replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet' },
   deployments: { group: 'apps', version: 'v1', kind: 'Deployment' },
   jobs: { group: 'batch', version: 'v1', kind: 'Job' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
 };
 
 // /api/v1/pods, /api/v1/namespaces/ns/pods[/name], /apis/apps/v1/[namespaces/ns/]replicasets[/name]
-const PATH = /^\/(?:api\/v1|apis\/(apps|batch)\/v1)(?:\/namespaces\/([^/]+))?\/(pods|secrets|replicasets|deployments|jobs)(?:\/([^/]+))?$/;
+const PATH = /^\/(?:api\/v1|apis\/(apps|batch|coordination\.k8s\.io)\/v1)(?:\/namespaces\/([^/]+))?\/(pods|secrets|replicasets|deployments|jobs|leases)(?:\/([^/]+))?$/;
 
 /** Bodies of create/update are small objects; the real limit is 3 MiB. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -60,16 +85,63 @@ function normalizeSecret(object: KubeObject): KubeObject | string {
   return { ...rest, type: (object.type as string | undefined) ?? 'Opaque', data };
 }
 
+/** metav1.MicroTime: Go parses it with RFC3339Micro, so exactly six fractional digits. */
+const MICRO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{6})(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * What the apiserver does to a Lease: MicroTime fields that are not RFC3339
+ * with microseconds are refused at decoding (400, as Go's time.Parse fails on
+ * `2026-12-03T07:00:00.123Z`), stored times are re-emitted in UTC with six
+ * digits, and validation refuses a non-positive duration or negative transitions (422).
+ */
+function normalizeLease(object: KubeObject): { ok: true; object: KubeObject } | { ok: false; code: number; reason: string; message: string } {
+  const spec = { ...((object.spec as Record<string, unknown> | undefined) ?? {}) };
+  for (const field of ['acquireTime', 'renewTime'] as const) {
+    const value = spec[field];
+    if (value === undefined || value === null) {
+      delete spec[field];
+      continue;
+    }
+    const m = typeof value === 'string' ? MICRO_TIME.exec(value) : null;
+    if (!m) {
+      return {
+        ok: false,
+        code: 400,
+        reason: 'BadRequest',
+        message: `Lease in version "v1" cannot be handled as a Lease: parsing time ${JSON.stringify(String(value))} as "2006-01-02T15:04:05.000000Z07:00": cannot parse as RFC3339Micro`,
+      };
+    }
+    const ms = Date.parse(`${m[1]}.${m[2]!.slice(0, 3)}${m[3]}`);
+    spec[field] = `${new Date(ms).toISOString().slice(0, 19)}.${m[2]}Z`;
+  }
+  const duration = spec.leaseDurationSeconds;
+  if (duration !== undefined && (!Number.isInteger(duration) || (duration as number) <= 0)) {
+    return { ok: false, code: 422, reason: 'Invalid', message: `Lease.coordination.k8s.io "${object.metadata.name}" is invalid: spec.leaseDurationSeconds: Invalid value: ${String(duration)}: must be greater than 0` };
+  }
+  const transitions = spec.leaseTransitions;
+  if (transitions !== undefined && (!Number.isInteger(transitions) || (transitions as number) < 0)) {
+    return { ok: false, code: 422, reason: 'Invalid', message: `Lease.coordination.k8s.io "${object.metadata.name}" is invalid: spec.leaseTransitions: Invalid value: ${String(transitions)}: must be greater than or equal to 0` };
+  }
+  return { ok: true, object: { ...object, spec } };
+}
+
 /**
  * A kube-apiserver stand-in that behaves like the real one for what the agent
  * uses: list (with resourceVersion, limit/continue), chunked watch streams
  * (ADDED/MODIFIED/DELETED/BOOKMARK, headers flushed at once), 410 Gone for
  * compacted history, GET/DELETE of single objects, discovery and /version so
  * the real kubectl can be pointed at it. Test controls mutate state and break
- * connections the ways a real cluster does.
+ * connections the ways a real cluster does; `fault` fails chosen requests.
+ * Leases (coordination.k8s.io/v1) are served with create/update semantics and
+ * MicroTime checks, and every stored version is kept in `leaseHistory`.
  */
 export class FakeKubeApiServer {
   readonly requests: RecordedRequest[] = [];
+  /** Every stored version of every Lease, in order (who held it, and when the fake stored it). */
+  readonly leaseHistory: LeaseRecord[] = [];
+  /** Decides per request whether it fails instead of being served (undefined: served). */
+  fault?: (request: FaultableRequest) => KubeFault | undefined;
+  private readonly hung = new Set<ServerResponse>();
   private revision = 1000;
   private readonly stores: Record<string, KubeObjectStore>;
   private readonly watches = new Set<ActiveWatch>();
@@ -87,7 +159,26 @@ export class FakeKubeApiServer {
       replicasets: new KubeObjectStore('ReplicaSet', 'apps/v1', next, current),
       deployments: new KubeObjectStore('Deployment', 'apps/v1', next, current),
       jobs: new KubeObjectStore('Job', 'batch/v1', next, current),
+      leases: new KubeObjectStore('Lease', 'coordination.k8s.io/v1', next, current),
     };
+    this.leases.subscribe((e) => {
+      if (e.type === 'DELETED') return;
+      const spec = (e.object.spec ?? {}) as Record<string, unknown>;
+      this.leaseHistory.push({
+        at: Date.now(),
+        namespace: e.object.metadata.namespace ?? '',
+        name: e.object.metadata.name,
+        resourceVersion: String(e.object.metadata.resourceVersion),
+        holderIdentity: spec.holderIdentity as string | undefined,
+        leaseDurationSeconds: spec.leaseDurationSeconds as number | undefined,
+        renewTime: spec.renewTime as string | undefined,
+        leaseTransitions: spec.leaseTransitions as number | undefined,
+      });
+    });
+  }
+
+  get leases(): KubeObjectStore {
+    return this.stores.leases!;
   }
 
   get pods(): KubeObjectStore {
@@ -124,6 +215,8 @@ export class FakeKubeApiServer {
 
   async stop(): Promise<void> {
     clearInterval(this.bookmarkTimer);
+    for (const res of this.hung) res.destroy();
+    this.hung.clear();
     this.dropWatches();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -205,7 +298,9 @@ export class FakeKubeApiServer {
   private route(req: IncomingMessage, res: ServerResponse, body: Buffer | null | undefined): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams.entries());
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query };
+    this.requests.push(recorded);
+    if (this.fault && this.injectFault(req, res, recorded, body)) return;
     try {
       const discovery = apiDiscovery(url.pathname, RESOURCES);
       if (discovery && req.method === 'GET') return this.json(res, 200, discovery);
@@ -243,6 +338,26 @@ export class FakeKubeApiServer {
     }
   }
 
+  /** Applies `fault` to this request; true when the request was failed instead of served. */
+  private injectFault(req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest, body: Buffer | null | undefined): boolean {
+    let parsed: KubeObject | undefined;
+    try {
+      parsed = body ? (JSON.parse(body.toString('utf8')) as KubeObject) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const fault = this.fault?.({ ...recorded, body: parsed });
+    if (!fault) return false;
+    req.resume();
+    if (fault.kind === 'status') this.status(res, fault.code, fault.reason, `injected fault: ${fault.reason}`);
+    else if (fault.kind === 'reset') res.destroy();
+    else {
+      this.hung.add(res);
+      res.on('close', () => this.hung.delete(res));
+    }
+    return true;
+  }
+
   /** POST (create) or PUT (update) of one object, validated as the apiserver validates it. */
   private write(res: ServerResponse, store: KubeObjectStore, resource: string, namespace: string, pathName: string | undefined, raw: Buffer | null | undefined): void {
     if (!raw) return this.status(res, 413, 'RequestEntityTooLarge', 'Request entity too large');
@@ -271,7 +386,15 @@ export class FakeKubeApiServer {
       if (typeof normalized === 'string') return this.status(res, 400, 'BadRequest', normalized);
       candidate = normalized;
     }
-    const result = pathName === undefined ? store.create(candidate, resource) : store.update(candidate, resource);
+    if (store.kind === 'Lease') {
+      const normalized = normalizeLease(candidate);
+      if (!normalized.ok) return this.status(res, normalized.code, normalized.reason, normalized.message);
+      candidate = normalized.object;
+    }
+    // The apiserver names group resources with their group: `leases.coordination.k8s.io "x" already exists`.
+    const group = RESOURCES[resource]!.group;
+    const qualified = group ? `${resource}.${group}` : resource;
+    const result = pathName === undefined ? store.create(candidate, qualified) : store.update(candidate, qualified);
     if (isRefusal(result)) {
       return this.json(res, REFUSAL_STATUS[result.reason], {
         kind: 'Status',
@@ -280,7 +403,7 @@ export class FakeKubeApiServer {
         status: 'Failure',
         message: result.message,
         reason: result.reason,
-        details: { name: object.metadata.name, kind: resource },
+        details: { name: object.metadata.name, ...(group ? { group } : {}), kind: resource },
         code: REFUSAL_STATUS[result.reason],
       });
     }

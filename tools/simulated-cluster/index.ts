@@ -1,5 +1,5 @@
 export { FakeKubeApiServer } from './fake-kube-apiserver';
-export type { FakeKubeApiServerOptions, ExpiredWatchMode, KubeObject } from './fake-kube-apiserver';
+export type { FakeKubeApiServerOptions, ExpiredWatchMode, KubeObject, KubeFault, FaultableRequest, LeaseRecord } from './fake-kube-apiserver';
 export type { WriteRefusal } from './kube-object-store';
 export { podFixture } from './pod-fixture';
 export type { PodFixtureInput } from './pod-fixture';

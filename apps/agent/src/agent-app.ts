@@ -20,6 +20,8 @@ import { InventorySender } from './inventory/inventory-sender';
 import { OwnerResolver } from './inventory/owner-resolver';
 import { PodInventory } from './inventory/pod-inventory';
 import { createKubeClients, kubernetesVersionProbe, KubeClients, loadKubeConfig, kubeStatusOf, withTimeout } from './kube/kube-access';
+import { LeaderElector } from './leader-election/leader-elector';
+import { KubeLeaseLock } from './leader-election/lease-lock';
 import { CredentialStore, FileCredentialStore } from './platform-client/credential-store';
 import { createHeartbeatLoop } from './platform-client/heartbeat-loop';
 import { PlatformClient } from './platform-client/platform-client';
@@ -38,7 +40,10 @@ export interface AgentHandle {
   port: number;
   health: HealthRegistry;
   metrics: AgentMetrics;
-  inventory: PodInventory;
+  /** The pod inventory of the current leader term (always, with leader election off); undefined on a follower. */
+  readonly inventory: PodInventory | undefined;
+  /** `leader`, `follower`, or `single` (leader election off). */
+  readonly role: 'leader' | 'follower' | 'single';
   platform: PlatformClient;
   decisionCache: DecisionCache;
   /** Resolves once the agent holds a credential and its loops run. */
@@ -78,6 +83,12 @@ function credentialStoreFor(config: AgentConfig, kube: KubeClients): CredentialS
   return new SecretCredentialStore({ core: kube.core, namespace: config.agentNamespace, name: config.VIGIL_CREDENTIALS_SECRET, timeoutMs: kube.timeoutMs });
 }
 
+/** What only the leader runs, started afresh each time it gains leadership. */
+interface LeaderTerm {
+  inventory: PodInventory;
+  stop(): Promise<void>;
+}
+
 /** The composition root: wires the four loops and the HTTPS server. */
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
   const log = deps.logger ?? pino({ level: config.LOG_LEVEL, redact: { paths: ['*.secret', '*.registrationToken', 'secret'], censor: '[redacted]' } });
@@ -101,6 +112,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const owners = new OwnerResolver(ownerFetcher(kube));
   const cache = new DecisionCache(config.VIGIL_ADMISSION_CACHE_SIZE);
 
+  let role: 'leader' | 'follower' | 'single' = config.leaderElection ? 'follower' : 'single';
+  // Assigned once the loops are wired; /readyz may ask before (the server listens first).
+  let elector: LeaderElector | undefined;
   const admission = new AdmissionHandler(platform, cache, metrics, log.child({ component: 'admission' }), {
     exemptNamespaces: config.exemptNamespaces,
     deadlineMs: config.VIGIL_ADMISSION_DEADLINE_MS,
@@ -114,6 +128,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     health,
     metrics,
     log: log.child({ component: 'admission' }),
+    role: () => ({ role, leader: role === 'single' ? config.agentId : elector?.observedLeader || undefined }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -124,46 +139,93 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   health.set('platform-client', 'down', 'registering');
   health.set('commands', 'ok', config.VIGIL_COMMANDS_ENABLED ? undefined : 'pod deletion disabled');
 
-  // Inventory health is the worse of the informer and the sender.
+  // Inventory health is the worse of the informer and the sender, of the current term.
   let informerState: { state: HealthState; detail?: string } = { state: 'down', detail: 'not started' };
   let senderState: { ok: boolean; detail?: string } = { ok: true };
   const publishInventory = () => {
-    if (informerState.state !== 'ok') health.set('inventory', informerState.state, informerState.detail);
+    // With leader election, readiness is about admission only: a new leader's first list is not a reason to leave the Service.
+    const informer = config.leaderElection && informerState.state === 'down' ? 'degraded' : informerState.state;
+    if (informer !== 'ok') health.set('inventory', informer, informerState.detail);
     else health.set('inventory', senderState.ok ? 'ok' : 'degraded', senderState.detail);
   };
   publishInventory();
 
-  const queue = new InventoryQueue(config.VIGIL_INVENTORY_BUFFER_SIZE);
-  const inventory = new PodInventory(kube, owners, queue, metrics, log.child({ component: 'inventory' }), {
-    idleTimeoutMs: config.VIGIL_WATCH_IDLE_TIMEOUT_MS,
-    onHealth: (state, detail) => {
-      informerState = { state, detail };
-      publishInventory();
-    },
-  });
-  const sender = new InventorySender(queue, platform, metrics, log.child({ component: 'inventory' }), {
-    agentId: config.agentId,
-    flushMs: config.VIGIL_INVENTORY_FLUSH_MS,
-    timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
-    currentPods: () => inventory.currentPods(),
-    onHealth: (ok, detail) => {
-      senderState = { ok, detail };
-      publishInventory();
-    },
-  });
-  let overflowsSeen = 0;
-  const countOverflows = () => {
-    metrics.inventoryOverflows.inc(queue.overflows - overflowsSeen);
-    overflowsSeen = queue.overflows;
+  let term: LeaderTerm | undefined;
+  let termId = 0;
+  // Sequence numbers continue across terms under the one agentId (protocol: monotonic per agent).
+  let nextSequence = 1;
+  /** `leaderTerm`: the Lease's leaseTransitions this term acquired (the batches' fencing token); none with election off. */
+  const startLeaderTerm = (leaderTerm?: number): void => {
+    const id = ++termId;
+    const current = () => id === termId;
+    const queue = new InventoryQueue(config.VIGIL_INVENTORY_BUFFER_SIZE);
+    let counted = false;
+    const inventory = new PodInventory(kube, owners, queue, metrics, log.child({ component: 'inventory' }), {
+      idleTimeoutMs: config.VIGIL_WATCH_IDLE_TIMEOUT_MS,
+      onHealth: (state, detail) => {
+        if (!current()) return;
+        informerState = { state, detail };
+        publishInventory();
+        // The node count is known from the first list on: tell the platform now, not a heartbeat interval later.
+        if (!counted && inventory.isSynced) {
+          counted = true;
+          heartbeat.trigger();
+        }
+      },
+    });
+    const sender = new InventorySender(queue, platform, metrics, log.child({ component: 'inventory' }), {
+      agentId: config.agentId,
+      firstSequence: nextSequence,
+      term: leaderTerm,
+      flushMs: config.VIGIL_INVENTORY_FLUSH_MS,
+      timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
+      currentPods: () => inventory.currentPods(),
+      onHealth: (ok, detail) => {
+        if (!current()) return;
+        senderState = { ok, detail };
+        publishInventory();
+      },
+    });
+    let overflowsSeen = 0;
+    const countOverflows = () => {
+      metrics.inventoryOverflows.inc(queue.overflows - overflowsSeen);
+      overflowsSeen = queue.overflows;
+    };
+    const senderTask = new PeriodicTask('inventory-sender', async () => {
+      countOverflows();
+      return sender.tick();
+    }, log, () => metrics.handlerErrors.inc({ component: 'inventory' }));
+    const snapshotTask = new PeriodicTask('inventory-snapshot', async () => {
+      queue.requestSnapshot();
+      return config.VIGIL_SNAPSHOT_INTERVAL_MS;
+    }, log);
+    senderState = { ok: true };
+    // A fresh informer: its first list becomes a full snapshot, so the platform learns the state as this term sees it.
+    inventory.start();
+    senderTask.start();
+    snapshotTask.start(config.VIGIL_SNAPSHOT_INTERVAL_MS);
+    commandTask.start();
+    term = {
+      inventory,
+      async stop() {
+        sender.halt();
+        await Promise.all([senderTask.stop(), snapshotTask.stop(), commandTask.stop(), inventory.stop()]);
+        nextSequence = Math.max(nextSequence, sender.nextSequenceNumber);
+      },
+    };
   };
-  const senderTask = new PeriodicTask('inventory-sender', async () => {
-    countOverflows();
-    return sender.tick();
-  }, log, () => metrics.handlerErrors.inc({ component: 'inventory' }));
-  const snapshotTask = new PeriodicTask('inventory-snapshot', async () => {
-    queue.requestSnapshot();
-    return config.VIGIL_SNAPSHOT_INTERVAL_MS;
-  }, log);
+  const stopLeaderTerm = async (): Promise<void> => {
+    const ending = term;
+    term = undefined;
+    termId += 1;
+    await ending?.stop();
+  };
+  const publishFollower = () => {
+    informerState = { state: 'ok', detail: 'follower: the leader replica runs the pod inventory' };
+    senderState = { ok: true };
+    publishInventory();
+    health.set('commands', 'ok', 'follower: the leader replica runs commands');
+  };
 
   const rotateCredential = async (next: ClusterCredential) => {
     const current = platform.current;
@@ -183,11 +245,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const runner = new CommandRunner(
     platform,
     {
-      deletePods: (command) =>
-        deletePodsOfWorkload(command, kube, inventory, log.child({ component: 'commands' }), {
+      deletePods: (command) => {
+        // Commands run only within a term, which always has an inventory.
+        if (!term) throw new Error('not the leader: no pod inventory to find the workload\'s pods in');
+        return deletePodsOfWorkload(command, kube, term.inventory, log.child({ component: 'commands' }), {
           enabled: config.VIGIL_COMMANDS_ENABLED,
           protectedNamespaces: config.exemptNamespaces,
-        }),
+        });
+      },
       rotateCredential,
     },
     metrics,
@@ -207,11 +272,44 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     timeoutMs: config.VIGIL_PLATFORM_TIMEOUT_MS,
     kubernetesVersion,
     // Nodes seen running pods: no extra RBAC on nodes, and every real node runs at least a DaemonSet pod.
-    nodeCount: () => new Set(inventory.currentPods().map((p) => p.node).filter(Boolean)).size,
+    // Unknown (left out, the platform keeps the last count) on a follower and before this term's first pod list.
+    nodeCount: () => (term?.inventory.isSynced ? new Set(term.inventory.currentPods().map((p) => p.node).filter(Boolean)).size : undefined),
     onPolicyState: (token) => cache.observeToken(token),
     onCommandsPending: () => commandTask.trigger(),
     onUnauthorized: adoptStoredCredential,
   });
+
+  elector = config.leaderElection
+    ? new LeaderElector(
+        new KubeLeaseLock(kube.config, config.agentNamespace!, config.VIGIL_LEADER_ELECTION_LEASE, Math.min(kube.timeoutMs, config.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS)),
+        {
+          identity: config.agentId,
+          leaseDurationMs: config.VIGIL_LEADER_ELECTION_LEASE_DURATION_MS,
+          renewDeadlineMs: config.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS,
+          retryPeriodMs: config.VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS,
+          log: log.child({ component: 'leader-election' }),
+          onStartedLeading: (leaderTerm) => {
+            role = 'leader';
+            metrics.leader.set(1);
+            metrics.leadershipChanges.inc({ to: 'leader' });
+            health.set('leader-election', 'ok', `leader (term ${leaderTerm}): runs the pod inventory and commands`);
+            startLeaderTerm(leaderTerm);
+          },
+          onStoppedLeading: async (reason) => {
+            role = 'follower';
+            health.set('leader-election', 'ok', `follower (stopped leading: ${reason})`);
+            await stopLeaderTerm();
+            // The gauge drops once the leader's work has stopped, so 1 means "work may be running".
+            metrics.leader.set(0);
+            metrics.leadershipChanges.inc({ to: 'follower' });
+            publishFollower();
+          },
+          onLeaseError: (op) => metrics.leaseErrors.inc({ op }),
+        },
+      )
+    : undefined;
+  if (elector) health.set('leader-election', 'ok', 'follower');
+  metrics.leader.set(0);
 
   let stopping = false;
   const ready = (async () => {
@@ -227,10 +325,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     platform.useCredential(credential);
     health.set('platform-client', 'ok');
     heartbeat.start();
-    inventory.start();
-    senderTask.start();
-    snapshotTask.start(config.VIGIL_SNAPSHOT_INTERVAL_MS);
-    commandTask.start();
+    if (elector) {
+      publishFollower();
+      elector.start();
+    } else {
+      // Without election this replica does the leader's work (the gauge means "runs inventory and commands").
+      metrics.leader.set(1);
+      startLeaderTerm();
+    }
   })();
   ready.catch((error: unknown) => log.error({ err: error }, 'agent could not start its loops'));
 
@@ -240,13 +342,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     },
     health,
     metrics,
-    inventory,
+    get inventory() {
+      return term?.inventory;
+    },
+    get role() {
+      return role;
+    },
     platform,
     decisionCache: cache,
     ready,
     async stop() {
       stopping = true;
-      await Promise.all([heartbeat.stop(), senderTask.stop(), snapshotTask.stop(), commandTask.stop(), inventory.stop()]);
+      // A leader stops its work, then releases the Lease so a follower takes over at once.
+      await Promise.all([heartbeat.stop(), elector ? elector.stop() : stopLeaderTerm()]);
+      await stopLeaderTerm();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await platform.close();

@@ -28,4 +28,33 @@ describe('agent configuration', () => {
     expect(() => parseEnv(agentEnvSchema, { ...base, VIGIL_CREDENTIALS_STORE: 'vault' })).toThrow(ConfigError);
     expect(() => parseEnv(agentEnvSchema, { ...base, VIGIL_CREDENTIALS_SECRET: 'Not_A_Name' })).toThrow(ConfigError);
   });
+  it('elects a leader by default in its namespace (lease vigil-agent, 15 s / 10 s / 2 s); off without a namespace unless asked', () => {
+    const inCluster = resolveAgentConfig(parseEnv(agentEnvSchema, { ...base, POD_NAMESPACE: 'vigil' }), 'h', 'r');
+    expect(inCluster).toMatchObject({
+      leaderElection: true,
+      VIGIL_LEADER_ELECTION_LEASE: 'vigil-agent',
+      VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: 15_000,
+      VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: 10_000,
+      VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: 2_000,
+    });
+    expect(resolveAgentConfig(parseEnv(agentEnvSchema, { ...base, POD_NAMESPACE: 'vigil', VIGIL_LEADER_ELECTION: 'false' }), 'h', 'r').leaderElection).toBe(false);
+    expect(resolveAgentConfig(parseEnv(agentEnvSchema, base), 'h', 'r').leaderElection).toBe(false);
+    expect(() => resolveAgentConfig(parseEnv(agentEnvSchema, { ...base, VIGIL_LEADER_ELECTION: 'true' }), 'h', 'r')).toThrow(/POD_NAMESPACE: is required with VIGIL_LEADER_ELECTION=true/);
+    expect(() => parseEnv(agentEnvSchema, { ...base, VIGIL_LEADER_ELECTION: 'yes' })).toThrow(/VIGIL_LEADER_ELECTION:/);
+    expect(() => parseEnv(agentEnvSchema, { ...base, VIGIL_LEADER_ELECTION_LEASE: 'Vigil_Agent' })).toThrow(/VIGIL_LEADER_ELECTION_LEASE: must be a Lease name/);
+  });
+
+  it('refuses lease timings that could give two leaders: lease duration > renew deadline > retry period', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseEnv(agentEnvSchema, { ...base, ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: '10000' })).toEqual(['VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: must be less than VIGIL_LEADER_ELECTION_LEASE_DURATION_MS (10000)']);
+    expect(problems({ VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: '10000' })).toEqual(['VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: must be less than VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS (10000)']);
+    expect(problems({ VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: '3000', VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: '2000', VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: '500' })).toEqual([]);
+  });
 });

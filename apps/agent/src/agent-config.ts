@@ -62,6 +62,29 @@ export const agentEnvSchema = z.object({
   VIGIL_KUBE_TIMEOUT_MS: int(100, 120_000, 15_000),
   VIGIL_COMMANDS_ENABLED: bool(false),
   VIGIL_COMMAND_POLL_MS: int(100, 3_600_000, 30_000),
+  /**
+   * One replica (the holder of a Lease in the agent's namespace) runs the pod
+   * inventory and the commands; every replica serves admission. Default: on
+   * whenever the agent's namespace is known (always in a cluster).
+   */
+  VIGIL_LEADER_ELECTION: z.enum(['true', 'false', '1', '0', '']).optional().transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1')),
+  VIGIL_LEADER_ELECTION_LEASE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Lease name (lowercase RFC 1123 subdomain)')
+    .default('vigil-agent'),
+  /** Followers take the lease after it went unrenewed this long (by their own clock); whole seconds on the wire. */
+  VIGIL_LEADER_ELECTION_LEASE_DURATION_MS: int(1000, 3_600_000, 15_000),
+  /** The leader stops its work when it could not renew for this long. */
+  VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS: int(100, 3_600_000, 10_000),
+  VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS: int(50, 3_600_000, 2_000),
+}).superRefine((env, ctx) => {
+  // The gaps are the safety margin: the leader gives up (renew deadline) before a follower may take over (lease duration).
+  if (env.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS >= env.VIGIL_LEADER_ELECTION_LEASE_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', path: ['VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS'], message: `must be less than VIGIL_LEADER_ELECTION_LEASE_DURATION_MS (${env.VIGIL_LEADER_ELECTION_LEASE_DURATION_MS})` });
+  }
+  if (env.VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS >= env.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS) {
+    ctx.addIssue({ code: 'custom', path: ['VIGIL_LEADER_ELECTION_RETRY_PERIOD_MS'], message: `must be less than VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS (${env.VIGIL_LEADER_ELECTION_RENEW_DEADLINE_MS})` });
+  }
 });
 
 export type AgentEnv = z.infer<typeof agentEnvSchema>;
@@ -71,6 +94,8 @@ export interface AgentConfig extends AgentEnv {
   exemptNamespaces: string[];
   agentNamespace: string | undefined;
   agentId: string;
+  /** VIGIL_LEADER_ELECTION resolved: on by default when the namespace (where the Lease lives) is known. */
+  leaderElection: boolean;
 }
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -80,9 +105,13 @@ export function resolveAgentConfig(env: AgentEnv, hostname: string, random: stri
   if (env.VIGIL_CREDENTIALS_STORE === 'secret' && !agentNamespace) {
     throw new ConfigError(['POD_NAMESPACE: is required with VIGIL_CREDENTIALS_STORE=secret out of cluster (the credential Secret lives in the agent\'s namespace)']);
   }
+  if (env.VIGIL_LEADER_ELECTION === true && !agentNamespace) {
+    throw new ConfigError(['POD_NAMESPACE: is required with VIGIL_LEADER_ELECTION=true out of cluster (the Lease lives in the agent\'s namespace)']);
+  }
+  const leaderElection = env.VIGIL_LEADER_ELECTION ?? agentNamespace !== undefined;
   const exemptNamespaces = env.VIGIL_EXEMPT_NAMESPACES ?? ['kube-system', ...(agentNamespace ? [agentNamespace] : [])];
   // One sequence per process (protocol): a restart is a new agent id, starting at sequence 1.
   const base = (env.POD_NAME ?? hostname).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100) || 'agent';
   const safe = /^[A-Za-z0-9]/.test(base) ? base : `a${base}`;
-  return { ...env, exemptNamespaces, agentNamespace, agentId: `${safe}-${random}` };
+  return { ...env, exemptNamespaces, agentNamespace, agentId: `${safe}-${random}`, leaderElection };
 }

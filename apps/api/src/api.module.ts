@@ -24,6 +24,8 @@ export const platformEntities = [...iamEntities, ...auditEntities, ...clusterEnt
 export interface ApiModuleOptions {
   /** BullMQ key prefix; tests isolate files by it. */
   queuePrefix?: string;
+  /** Serve POST /v1/agent/admission before the framework (default true); the parity test turns it off for its reference. */
+  admissionFastLane?: boolean;
 }
 
 /** Wiring only: every bounded context brings its own controllers. */

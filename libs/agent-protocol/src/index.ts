@@ -33,6 +33,8 @@ export {
   SnapshotPartSchema,
   InventoryBatchSchema,
   InventoryResponseSchema,
+  MAX_LEADER_TERM,
+  inventoryTermSupersededMessage,
 } from './lib/inventory.schema';
 export type {
   ContainerObservation,

@@ -1,9 +1,11 @@
 export { ClustersModule } from './clusters.module';
 export { clusterEntities } from './entities';
 export type { ClusterEntity, NoMatchBehaviour, ClusterHealth } from './entities';
-export { AgentAuthGuard, CurrentAgent } from './agent-auth/agent-auth.guard';
+export { AgentAuthGuard, AGENT_SIGNATURE_REFUSED, CurrentAgent } from './agent-auth/agent-auth.guard';
+export { AgentRequestAuthenticator } from './agent-auth/agent-request.authenticator';
+export type { SignedAgentRequest } from './agent-auth/agent-request.authenticator';
 export type { AgentPrincipal } from './agent-auth/agent-auth.guard';
-export { AgentBodyPipe } from './agent-auth/agent-body.pipe';
+export { AgentBodyPipe, agentBodyProblems } from './agent-auth/agent-body.pipe';
 export { CLUSTER_USAGE } from './cluster-usage';
 export { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 export type { ClusterUsage, ClusterUsageProvider } from './cluster-usage';

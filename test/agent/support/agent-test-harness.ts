@@ -54,6 +54,8 @@ export function agentConfig(platform: PlatformUnderTest, tls: TlsFiles, override
     VIGIL_WATCH_IDLE_TIMEOUT_MS: '60000',
     VIGIL_KUBE_TIMEOUT_MS: '5000',
     VIGIL_PLATFORM_TIMEOUT_MS: '2000',
+    // One replica per test unless a test elects a leader (leader-election.int-spec.ts).
+    VIGIL_LEADER_ELECTION: 'false',
     ...overrides,
   });
   return resolveAgentConfig(env, 'test-agent', Math.random().toString(16).slice(2, 10));

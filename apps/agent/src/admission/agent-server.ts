@@ -15,6 +15,8 @@ export interface AgentServerDeps {
   health: HealthRegistry;
   metrics: AgentMetrics;
   log: Logger;
+  /** `leader`, `follower`, or `single` (leader election off), and the leader's identity as last seen: reported by /readyz. */
+  role: () => { role: string; leader?: string };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
@@ -73,7 +75,8 @@ export function createAgentServer(d: AgentServerDeps): Server {
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       const s = d.health.snapshot();
-      return send(res, s.ready ? 200 : 503, { status: s.ready ? 'ok' : 'unavailable', components: s.components });
+      // Ready in either role: every replica serves admission; the role says who runs inventory and commands.
+      return send(res, s.ready ? 200 : 503, { status: s.ready ? 'ok' : 'unavailable', ...d.role(), components: s.components });
     }
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, await d.metrics.registry.metrics(), d.metrics.registry.contentType);
     send(res, 404, { error: 'not found' });

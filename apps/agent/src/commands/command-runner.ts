@@ -18,11 +18,15 @@ export interface CommandRunnerOptions {
 
 /**
  * Polls the platform's command queue, runs each command once and acks it.
- * An ack that fails is retried on the next poll without running the command
- * again (acks are idempotent on the platform).
+ * The platform claims a listed command for this agent for a while (another
+ * replica polling meanwhile does not get it), so the runner keeps what it was
+ * given until the ack is through: a command that cannot run yet (inventory not
+ * synced) is tried again at the next tick, and an ack that failed is sent again
+ * without running the command twice (acks are idempotent on the platform).
  */
 export class CommandRunner {
-  private readonly unacked = new Map<string, CommandAckRequest & { type: string }>();
+  /** Listed and not yet acknowledged: the command, and its result once it ran. */
+  private readonly held = new Map<string, { command: Command; ack?: CommandAckRequest & { type: string } }>();
 
   constructor(
     private readonly platform: PlatformClient,
@@ -33,29 +37,27 @@ export class CommandRunner {
   ) {}
 
   async tick(): Promise<number> {
-    let commands: Command[];
     try {
-      commands = (await this.platform.call('listCommands', undefined, { timeoutMs: this.o.timeoutMs })).commands;
+      const { commands } = await this.platform.call('listCommands', undefined, { timeoutMs: this.o.timeoutMs });
+      for (const command of commands) if (!this.held.has(command.id)) this.held.set(command.id, { command });
+      this.o.onHealth(true);
     } catch (error) {
       this.o.onHealth(false, `command poll failed: ${(error as Error).message}`);
-      return this.o.pollMs;
+      if (this.held.size === 0) return this.o.pollMs;
     }
-    this.o.onHealth(true);
-    for (const command of commands) {
-      let ack = this.unacked.get(command.id);
-      if (!ack) {
-        const result = await this.run(command);
+    for (const [id, entry] of [...this.held]) {
+      if (!entry.ack) {
+        const result = await this.run(entry.command);
         if (!result) continue;
-        ack = { type: command.type, agentId: this.o.agentId, completedAt: new Date().toISOString(), ...result, ...(result.message ? { message: result.message.slice(0, 4096) } : {}) };
-        this.unacked.set(command.id, ack);
+        entry.ack = { type: entry.command.type, agentId: this.o.agentId, completedAt: new Date().toISOString(), ...result, ...(result.message ? { message: result.message.slice(0, 4096) } : {}) };
       }
-      const { type, ...body } = ack;
+      const { type, ...body } = entry.ack;
       try {
-        await this.platform.call('ackCommand', body, { timeoutMs: this.o.timeoutMs, id: command.id });
-        this.unacked.delete(command.id);
-        this.metrics.commands.inc({ type: isKnownCommand(command) ? type : 'unknown', outcome: body.outcome });
+        await this.platform.call('ackCommand', body, { timeoutMs: this.o.timeoutMs, id });
+        this.held.delete(id);
+        this.metrics.commands.inc({ type: isKnownCommand(entry.command) ? type : 'unknown', outcome: body.outcome });
       } catch (error) {
-        this.log.warn({ commandId: command.id, err: (error as Error).message }, 'command ack failed; retrying on the next poll');
+        this.log.warn({ commandId: id, err: (error as Error).message }, 'command ack failed; retrying at the next tick');
       }
     }
     return this.o.pollMs;

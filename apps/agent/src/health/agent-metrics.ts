@@ -36,6 +36,11 @@ export function createAgentMetrics() {
   });
   const inventoryBuffered = new Gauge({ name: 'vigil_agent_inventory_buffered_deltas', help: 'Pod deltas waiting to be sent', registers: [registry] });
   const inventoryOverflows = new Counter({ name: 'vigil_agent_inventory_overflows_total', help: 'Backlogs dropped for a snapshot', registers: [registry] });
+  const inventorySuperseded = new Counter({
+    name: 'vigil_agent_inventory_superseded_total',
+    help: 'Times the platform refused this replica\'s inventory as of a superseded leader term (409): its sender stopped and dropped its queue',
+    registers: [registry],
+  });
   const watchRestarts = new Counter({
     name: 'vigil_agent_watch_restarts_total',
     help: 'Pod informer restarts by reason (error, idle, gone)',
@@ -54,7 +59,20 @@ export function createAgentMetrics() {
     labelNames: ['component'] as const,
     registers: [registry],
   });
-  return { registry, admissionRequests, admissionDuration, decisionCache, platformRequests, inventoryBatches, inventoryBuffered, inventoryOverflows, watchRestarts, commands, handlerErrors };
+  const leader = new Gauge({ name: 'vigil_agent_leader', help: '1 while this replica runs the leader\'s work (inventory, commands): it holds the Lease, or leader election is off; else 0', registers: [registry] });
+  const leadershipChanges = new Counter({
+    name: 'vigil_agent_leadership_changes_total',
+    help: 'Times this replica became leader or stopped leading, by the role it changed to (leader, follower)',
+    labelNames: ['to'] as const,
+    registers: [registry],
+  });
+  const leaseErrors = new Counter({
+    name: 'vigil_agent_lease_errors_total',
+    help: 'Failed calls on the leader Lease by operation (get, create, update); a lost race (409) is not counted',
+    labelNames: ['op'] as const,
+    registers: [registry],
+  });
+  return { registry, leader, leadershipChanges, leaseErrors, admissionRequests, admissionDuration, decisionCache, platformRequests, inventoryBatches, inventoryBuffered, inventoryOverflows, inventorySuperseded, watchRestarts, commands, handlerErrors };
 }
 
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;

@@ -6,7 +6,7 @@ export interface ComponentStatus {
   since: string;
 }
 
-export type ComponentName = 'admission' | 'inventory' | 'commands' | 'platform-client';
+export type ComponentName = 'admission' | 'inventory' | 'commands' | 'platform-client' | 'leader-election';
 
 /**
  * One health signal per loop (STYLE habit 11). `down` makes /readyz fail;

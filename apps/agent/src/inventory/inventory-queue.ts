@@ -38,6 +38,12 @@ export class InventoryQueue {
     this.deltaCount += 1;
   }
 
+  /** Drops everything waiting (the platform will not take it from this replica). */
+  clear(): void {
+    this.items = [];
+    this.deltaCount = 0;
+  }
+
   /** At most one pending snapshot: a second would describe the same state. */
   requestSnapshot(): void {
     if (!this.snapshotPending) this.items.push({ kind: 'snapshot' });

@@ -10,7 +10,8 @@ export interface HeartbeatOptions {
   intervalMs: number;
   timeoutMs: number;
   kubernetesVersion: () => Promise<string>;
-  nodeCount: () => number;
+  /** Undefined on a replica that does not run the pod inventory (a follower): left out of the beat. */
+  nodeCount: () => number | undefined;
   onPolicyState: (token: string) => void;
   onCommandsPending: () => void;
   /** A 401: the stored credential may have been rotated by another replica. */

@@ -68,8 +68,10 @@ export class PlatformClient {
     }
     if (status < 200 || status >= 300) {
       observe(`http_${status}`);
-      // Never log the body of a register response or request: it carries secrets.
-      throw new PlatformError('http', `${name}: platform answered ${status}`, status);
+      // Never log the body of a register response or request: it carries secrets. Error bodies
+      // of the other endpoints are `{statusCode, error, message}`: the message says why (e.g. a 409).
+      const detail = name === 'register' ? undefined : errorMessageOf(text);
+      throw new PlatformError('http', `${name}: platform answered ${status}${detail ? `: ${detail}` : ''}`, status, detail);
     }
     let parsed: unknown;
     try {
@@ -90,5 +92,16 @@ export class PlatformClient {
 
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+}
+
+/** The `message` of an error body, bounded; undefined when there is none. */
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    const message = body && typeof body === 'object' ? (body as { message?: unknown }).message : undefined;
+    return typeof message === 'string' && message ? message.slice(0, 500) : undefined;
+  } catch {
+    return undefined;
   }
 }

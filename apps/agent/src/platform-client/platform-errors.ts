@@ -6,6 +6,8 @@ export class PlatformError extends Error {
     readonly kind: PlatformErrorKind,
     message: string,
     readonly status?: number,
+    /** The `message` of the platform's error body (`{statusCode, error, message}`), when it sent one. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'PlatformError';

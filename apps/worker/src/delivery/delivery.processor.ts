@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { DELIVERY_CONCURRENCY, DeliveryOutcome, DeliveryService } from '@vigil/events';
 import { DeliverJob, QUEUE_NAMES } from '@vigil/shared/queue';
 
@@ -14,8 +14,12 @@ export class DeliveryProcessor extends WorkerHost {
     super();
   }
 
-  process(job: Job<DeliverJob>): Promise<DeliveryOutcome> {
-    return this.deliveries.attempt(job.data);
+  async process(job: Job<DeliverJob>, token?: string): Promise<DeliveryOutcome> {
+    const outcome = await this.deliveries.attempt(job.data);
+    if (outcome !== 'deferred') return outcome;
+    // Back to the delayed set under the same id, not counted as a BullMQ attempt (nor as a delivery attempt).
+    await job.moveToDelayed(Date.now() + this.deliveries.deferralMs(), token);
+    throw new DelayedError();
   }
 }
 

@@ -22,3 +22,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "vigil-agent.credentialSecret" -}}
 {{- .Values.credentials.secretName | default (printf "%s-credential" (include "vigil-agent.fullname" .)) -}}
 {{- end -}}
+
+{{/* The Lease the replicas elect a leader with (same default as the agent's VIGIL_LEADER_ELECTION_LEASE for the default release name). */}}
+{{- define "vigil-agent.leaseName" -}}
+{{- .Values.leaderElection.leaseName | default (include "vigil-agent.fullname" .) -}}
+{{- end -}}

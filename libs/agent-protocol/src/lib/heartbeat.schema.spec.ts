@@ -15,6 +15,10 @@ describe('heartbeat', () => {
     expect(expectValid(validateHeartbeatRequest(heartbeat())).nodeCount).toBe(3);
   });
 
+  it('accepts a heartbeat without nodeCount (a replica that does not run the inventory)', () => {
+    expect(expectValid(validateHeartbeatRequest(heartbeat({ nodeCount: undefined }))).nodeCount).toBeUndefined();
+  });
+
   it.each([
     ['Kubernetes style', '2026-03-01T12:00:00Z'],
     ['Date#toISOString', new Date('2026-03-01T12:00:00.123Z').toISOString()],

@@ -6,7 +6,12 @@ export const HeartbeatRequestSchema = z.strictObject({
   agentId: IdSchema,
   agentVersion: VersionStringSchema,
   kubernetesVersion: VersionStringSchema,
-  nodeCount: z.number().int().min(0).max(1_000_000),
+  /**
+   * Nodes seen running pods, from the pod inventory. Only the replica that runs
+   * the inventory (the leader) knows it; the others leave it out and the
+   * platform keeps the last value it was given.
+   */
+  nodeCount: z.number().int().min(0).max(1_000_000).optional(),
   sentAt: TimestampSchema,
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequestSchema>;

@@ -1,3 +1,4 @@
+import { inventoryTermSupersededMessage, MAX_LEADER_TERM } from './inventory.schema';
 import { PROTOCOL_LIMITS } from './limits';
 import { DIGEST, container, errorPaths, expectValid, inventoryBatch, pod } from './test-fixtures';
 import { validateInventoryBatch, validateInventoryResponse } from './validation';
@@ -17,6 +18,28 @@ describe('inventory batch', () => {
 
   it('accepts a snapshot part', () => {
     expectValid(validateInventoryBatch(inventoryBatch({ kind: 'snapshot', snapshot: { id: 'snap-1', part: 0, last: true } })));
+  });
+
+  it('accepts a leader term (fencing token) from 0 to the int32 maximum, and no term at all', () => {
+    expect(expectValid(validateInventoryBatch(inventoryBatch({ term: 0 }))).term).toBe(0);
+    expect(expectValid(validateInventoryBatch(inventoryBatch({ term: 7 }))).term).toBe(7);
+    expect(expectValid(validateInventoryBatch(inventoryBatch({ term: MAX_LEADER_TERM }))).term).toBe(2 ** 31 - 1);
+    expect(expectValid(validateInventoryBatch(inventoryBatch({ kind: 'snapshot', snapshot: { id: 's', part: 0, last: true }, term: 3 }))).term).toBe(3);
+    expect(expectValid(validateInventoryBatch(inventoryBatch())).term).toBeUndefined();
+  });
+
+  it.each([
+    ['negative', -1],
+    ['fractional', 1.5],
+    ['above int32', 2 ** 31],
+    ['a string', '3'],
+    ['null', null],
+  ])('rejects a %s term and names the path', (_label, term) => {
+    expect(errorPaths(validateInventoryBatch(inventoryBatch({ term })))).toEqual(['term']);
+  });
+
+  it('words the superseded answer with both terms', () => {
+    expect(inventoryTermSupersededMessage(3, 4)).toBe('inventory batch of leader term 3 is superseded by term 4');
   });
 
   it('accepts an empty delta batch (a keep-alive of the sequence)', () => {

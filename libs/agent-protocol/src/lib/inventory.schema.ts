@@ -73,6 +73,9 @@ export const SnapshotPartSchema = z.strictObject({
 });
 export type SnapshotPart = z.infer<typeof SnapshotPartSchema>;
 
+/** A Lease's `leaseTransitions` is an int32 in the Kubernetes API. */
+export const MAX_LEADER_TERM = 2 ** 31 - 1;
+
 /** POST /v1/agent/inventory (signed). */
 export const InventoryBatchSchema = z
   .strictObject({
@@ -83,6 +86,13 @@ export const InventoryBatchSchema = z
     kind: InventoryBatchKindSchema,
     snapshot: SnapshotPartSchema.optional(),
     sentAt: TimestampSchema,
+    /**
+     * Fencing token: the sender's leader term (the Lease's `leaseTransitions`
+     * when it became the leader). The platform keeps the highest term seen per
+     * cluster and refuses a batch of a lower one with 409 (a deposed leader's
+     * late batch). Absent with leader election off: accepted as before.
+     */
+    term: z.number().int().min(0).max(MAX_LEADER_TERM).optional(),
     pods: z.array(PodDeltaSchema).max(PROTOCOL_LIMITS.maxPodsPerBatch),
   })
   .superRefine((batch, ctx) => {
@@ -124,3 +134,13 @@ export const InventoryResponseSchema = z.object({
   snapshotRequested: z.boolean(),
 });
 export type InventoryResponse = z.infer<typeof InventoryResponseSchema>;
+
+/**
+ * The message of the platform's 409 answer to an inventory batch whose `term`
+ * is lower than the highest the cluster has sent: the sender is no longer the
+ * leader and must stop (retrying cannot succeed). 409 on this endpoint means
+ * nothing else.
+ */
+export function inventoryTermSupersededMessage(term: number, highestTerm: number): string {
+  return `inventory batch of leader term ${term} is superseded by term ${highestTerm}`;
+}

@@ -1,53 +1,24 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
-import { verifyRequest } from '@vigil/agent-protocol';
-import type { Principal } from '@vigil/shared/auth';
-import { AgentCredentialCache } from './agent-credential.cache';
-import { AgentNonceLedger } from './agent-nonce-ledger';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { AgentPrincipal, AgentRequestAuthenticator } from './agent-request.authenticator';
 
-export type AgentPrincipal = Extract<Principal, { type: 'agent' }>;
+export type { AgentPrincipal } from './agent-request.authenticator';
 
-/**
- * Agent endpoints: the request must be signed with a live credential of the
- * cluster it names (see libs/agent-protocol). Every failure is the same 401;
- * the reason goes to the log only.
- */
+export const AGENT_SIGNATURE_REFUSED = 'agent request signature is not valid';
+
+/** Agent endpoints: every failure is the same 401 (the authenticator logs why). */
 @Injectable()
 export class AgentAuthGuard implements CanActivate {
-  private readonly logger = new Logger('AgentAuthGuard');
-
-  constructor(
-    private readonly credentials: AgentCredentialCache,
-    private readonly nonces: AgentNonceLedger,
-  ) {}
+  constructor(private readonly authenticator: AgentRequestAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    let orgId: string | undefined;
-    const result = await verifyRequest({
+    const principal = await this.authenticator.authenticate({
       method: request.method,
       path: request.originalUrl,
       headers: request.headers,
-      body: request.rawBody ?? '',
-      now: new Date(),
-      lookupSecret: async (keyId) => {
-        const credential = await this.credentials.lookup(keyId);
-        if (!credential) return undefined;
-        orgId = credential.orgId;
-        return { clusterId: credential.clusterId, secret: credential.secret };
-      },
-      replayGuard: {
-        checkAndRemember: (key, expiresAt) => {
-          const clusterId = String(request.headers['vigil-cluster-id'] ?? '');
-          const keyId = String(request.headers['vigil-key-id'] ?? '');
-          return orgId ? this.nonces.remember({ orgId, clusterId, nonce: key, expiresAt, keyId }) : false;
-        },
-      },
+      rawBody: request.rawBody ?? '',
     });
-    if (!result.ok || !orgId) {
-      this.logger.warn(`agent request refused: ${result.ok ? 'no org' : result.reason}`);
-      throw new UnauthorizedException('agent request signature is not valid');
-    }
-    const principal: AgentPrincipal = { type: 'agent', orgId, clusterId: result.clusterId, keyId: result.keyId };
+    if (!principal) throw new UnauthorizedException(AGENT_SIGNATURE_REFUSED);
     request.agent = principal;
     return true;
   }

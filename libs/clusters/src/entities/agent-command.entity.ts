@@ -32,4 +32,12 @@ export class AgentCommandEntity {
 
   @Column('text', { nullable: true })
   message: string | null;
+
+  /** Listed to an agent and not to be listed again before this (see AgentCommandRepository.claimPending). */
+  @Column('timestamptz', { name: 'claimed_until', nullable: true })
+  claimedUntil: Date | null;
+
+  /** How often it was listed: more than once means an agent took it and did not acknowledge in time. */
+  @Column('integer', { default: 0 })
+  claims: number;
 }

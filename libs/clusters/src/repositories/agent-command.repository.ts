@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '@vigil/shared/database';
+import { Database, queryRows } from '@vigil/shared/database';
 import { AgentCommandEntity } from '../entities';
 
 @Injectable()
@@ -12,23 +12,42 @@ export class AgentCommandRepository {
     });
   }
 
-  pending(orgId: string, clusterId: string, limit: number): Promise<AgentCommandEntity[]> {
-    return this.database.forOrg(orgId, (m) =>
-      m
+  /**
+   * The cluster's oldest commands that are neither acknowledged, expired nor
+   * claimed, claimed for `claimSeconds`: concurrent pollers of one cluster
+   * (SKIP LOCKED) never get the same command, and one that is never
+   * acknowledged is listed again once its claim runs out.
+   */
+  claimPending(orgId: string, clusterId: string, limit: number, claimSeconds: number): Promise<AgentCommandEntity[]> {
+    return this.database.forOrg(orgId, async (m) => {
+      const { rows: claimed } = await queryRows<{ id: string }>(
+        m,
+        `UPDATE agent_commands c SET claimed_until = now() + make_interval(secs => $4), claims = c.claims + 1
+          WHERE c.org_id = $1 AND c.id IN (
+                SELECT id FROM agent_commands
+                 WHERE org_id = $1 AND cluster_id = $2 AND acked_at IS NULL AND expires_at > now()
+                   AND (claimed_until IS NULL OR claimed_until <= now())
+                 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING c.id`,
+        [orgId, clusterId, limit, claimSeconds],
+      );
+      if (claimed.length === 0) return [];
+      return m
         .createQueryBuilder(AgentCommandEntity, 'c')
         .addSelect('c.payloadSealed')
-        .where('c.org_id = :orgId AND c.cluster_id = :clusterId AND c.acked_at IS NULL AND c.expires_at > now()', { orgId, clusterId })
+        .where('c.org_id = :orgId AND c.id IN (:...ids)', { orgId, ids: claimed.map((r) => r.id) })
         .orderBy('c.created_at', 'ASC')
-        .limit(limit)
-        .getMany(),
-    );
+        .getMany();
+    });
   }
 
+  /** Commands an agent would be given now (not acknowledged, expired or claimed). */
   countPending(orgId: string, clusterId: string): Promise<number> {
     return this.database.forOrg(orgId, (m) =>
       m
         .createQueryBuilder(AgentCommandEntity, 'c')
         .where('c.org_id = :orgId AND c.cluster_id = :clusterId AND c.acked_at IS NULL AND c.expires_at > now()', { orgId, clusterId })
+        .andWhere('(c.claimed_until IS NULL OR c.claimed_until <= now())')
         .getCount(),
     );
   }

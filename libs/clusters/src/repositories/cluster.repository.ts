@@ -47,20 +47,24 @@ export class ClusterRepository {
     });
   }
 
-  /** Returns the health before the update, so callers can tell a recovery. */
+  /**
+   * Returns the health before the update, so callers can tell a recovery. A
+   * beat without nodeCount (an agent replica that does not run the inventory)
+   * keeps the last known count.
+   */
   async recordHeartbeat(
     orgId: string,
     id: string,
-    beat: { agentVersion: string; kubernetesVersion: string; nodeCount: number },
+    beat: { agentVersion: string; kubernetesVersion: string; nodeCount?: number },
   ): Promise<{ previousHealth: string } | null> {
     const { rows } = await this.database.forOrg(orgId, (m) =>
       queryRows<{ previous: string }>(
         m,
-        `UPDATE clusters c SET last_heartbeat_at = now(), agent_version = $3, kubernetes_version = $4, node_count = $5, health = 'healthy'
+        `UPDATE clusters c SET last_heartbeat_at = now(), agent_version = $3, kubernetes_version = $4, node_count = COALESCE($5, c.node_count), health = 'healthy'
            FROM (SELECT health AS previous FROM clusters WHERE org_id = $1 AND id = $2 FOR UPDATE) p
           WHERE c.org_id = $1 AND c.id = $2 AND c.deleted_at IS NULL
           RETURNING p.previous`,
-        [orgId, id, beat.agentVersion, beat.kubernetesVersion, beat.nodeCount],
+        [orgId, id, beat.agentVersion, beat.kubernetesVersion, beat.nodeCount ?? null],
       ),
     );
     return rows[0] ? { previousHealth: rows[0].previous } : null;

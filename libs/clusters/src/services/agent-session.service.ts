@@ -31,6 +31,13 @@ function agentCaller(agent: { orgId: string; clusterId: string; keyId: string },
   return { principal: { type: 'agent', ...agent }, orgId: agent.orgId, grants: [], requestId };
 }
 
+/**
+ * How long a listed command is the lister's alone: enough to run it and
+ * acknowledge (an agent keeps a command it could not run yet and retries it
+ * itself); after that it is listed again, to whichever replica asks.
+ */
+export const COMMAND_CLAIM_SECONDS = 120;
+
 /** The platform side of the agent protocol: registration, heartbeats, commands. */
 @Injectable()
 export class AgentSessionService {
@@ -103,7 +110,7 @@ export class AgentSessionService {
   }
 
   async pendingCommands(agent: AgentPrincipal): Promise<CommandListResponse> {
-    const rows = await this.commands.pending(agent.orgId, agent.clusterId, PROTOCOL_LIMITS.maxCommandsPerList);
+    const rows = await this.commands.claimPending(agent.orgId, agent.clusterId, PROTOCOL_LIMITS.maxCommandsPerList, COMMAND_CLAIM_SECONDS);
     const commands = rows.flatMap((row) => {
       const opened = this.commandBox.open(row.payloadSealed, row.id);
       return opened ? [{ ...JSON.parse(opened.toString('utf8')), expiresAt: row.expiresAt.toISOString() }] : [];

@@ -47,7 +47,7 @@ export class ResponseActionService {
     }
     await this.violations.recordAction(orgId, { violationId: violation.id, type: 'deletePods', commandId, workload });
     await this.audit.record(
-      platformActor(violation.id),
+      systemActor(orgId, violation.id),
       {
         action: 'violation.action.delete-pods',
         objectType: 'violation',
@@ -60,7 +60,7 @@ export class ResponseActionService {
   }
 }
 
-/** The platform acting on a policy's behalf (the audit model has no system principal yet). */
-function platformActor(violationId: string): Caller {
-  return { principal: { type: 'platform-admin' }, orgId: null, grants: [], requestId: `violation:${violationId}` };
+/** The platform acting on a policy's behalf: recorded as such, not as any person or the admin. */
+function systemActor(orgId: string, violationId: string): Caller {
+  return { principal: { type: 'system', component: 'response-action' }, orgId, grants: [], requestId: `violation:${violationId}` };
 }

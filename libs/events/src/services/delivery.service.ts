@@ -8,9 +8,11 @@ import { Coalescer } from '@vigil/shared/database';
 import { retryDelayMs } from '../delivery/backoff';
 import { buildDeliveryRequest } from '../delivery/cloud-event-request';
 import { HttpSender } from '../delivery/http-sender';
+import { SubscriptionSlots } from '../delivery/subscription-slots';
 import { DeliveryRepository, SubscriptionRepository, type AttemptContext, type AttemptEntry } from '../repositories';
 
-export type DeliveryOutcome = 'succeeded' | 'retrying' | 'dead' | 'postponed' | 'stale';
+/** `deferred`: the subscription had its share of attempts in flight; the caller runs the job again shortly (no attempt counted). */
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'dead' | 'postponed' | 'stale' | 'deferred';
 
 export function subscriptionSecretContext(subscriptionId: string): string {
   return `subscription:${subscriptionId}`;
@@ -28,6 +30,7 @@ export class DeliveryService implements OnModuleDestroy {
   private readonly logger = new Logger('DeliveryService');
   private readonly box: SecretBox;
   private readonly sender: HttpSender;
+  private readonly slots: SubscriptionSlots;
   private readonly loads = new Coalescer<string, AttemptContext | null>(async (orgId, ids) => {
     const found = await this.deliveries.loadForAttempts(orgId, ids);
     return ids.map((id) => found.get(id) ?? null);
@@ -42,6 +45,12 @@ export class DeliveryService implements OnModuleDestroy {
   ) {
     this.box = new SecretBox(config.env.VIGIL_SECRET_KEY, 'subscription-secrets');
     this.sender = new HttpSender({ timeoutMs: config.env.VIGIL_DELIVERY_TIMEOUT_MS, allowPrivateTargets: config.env.VIGIL_ALLOW_PRIVATE_TARGETS });
+    this.slots = new SubscriptionSlots(config.env.VIGIL_DELIVERY_MAX_IN_FLIGHT_PER_SUBSCRIPTION);
+  }
+
+  /** When a deferred attempt should run again: about when a slot of its subscription may be free, spread out. */
+  deferralMs(random: () => number = Math.random): number {
+    return Math.round(Math.min(this.config.env.VIGIL_DELIVERY_TIMEOUT_MS, 2000) * (0.5 + random()));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -71,8 +80,9 @@ export class DeliveryService implements OnModuleDestroy {
       return 'dead';
     }
 
+    if (!this.slots.tryTake(delivery.subscriptionId)) return 'deferred';
     const { headers, body } = buildDeliveryRequest(event, subscription.mode, { id: delivery.id, secret: secret.toString('utf8'), now });
-    const sent = await this.sender.send(subscription.sink, headers, body);
+    const sent = await this.sender.send(subscription.sink, headers, body).finally(() => this.slots.release(delivery.subscriptionId));
     const ok = sent.error === null;
     const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts + 1, Math.random, this.config.env.VIGIL_DELIVERY_RETRY_BASE_MS));
     const recorded = await this.records.submit(job.orgId, {

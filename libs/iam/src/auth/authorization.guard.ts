@@ -64,7 +64,8 @@ export class AuthorizationGuard implements CanActivate {
         return { principal, orgId: principal.orgId, grants: await this.grantsOf(principal.orgId, principal.identityId), requestId };
       }
       case 'agent':
-        // Agent credentials reach agent endpoints only (those use their own guard).
+      case 'system':
+        // Agent credentials reach agent endpoints only (those use their own guard); the system principal is never authenticated.
         throw new NotFoundException('not found');
       case 'user': {
         const chosen = requestedOrg

@@ -7,6 +7,8 @@ export interface AgentInventoryState {
   snapshotId: string | null;
   snapshotStartedAt: Date | null;
   isNew: boolean;
+  /** The cluster's highest leader term after this batch's (only when the batch carries one). */
+  highestTerm?: number;
 }
 
 /**
@@ -16,24 +18,41 @@ export interface AgentInventoryState {
  */
 @Injectable()
 export class InventoryIngestRepository {
-  /** Locks the agent's sequence row for the rest of the transaction (retries serialise here). */
-  async lockAgentState(m: EntityManager, orgId: string, clusterId: string, agentId: string): Promise<AgentInventoryState> {
+  /**
+   * Locks the agent's sequence row for the rest of the transaction (retries
+   * serialise here) and, for a batch with a leader term, the cluster's term row
+   * first (batches of two terms serialise there), raising it to `term`. When the
+   * cluster has seen a higher term the batch is superseded: `highestTerm` says
+   * which, and the caller must roll back (the agent row may have been created).
+   */
+  async lockAgentState(m: EntityManager, orgId: string, clusterId: string, agentId: string, term?: number): Promise<AgentInventoryState> {
     // One statement: DO UPDATE both locks an existing row (like FOR UPDATE) and returns it; xmax = 0 marks a new one.
-    const rows: { last_sequence: string; snapshot_id: string | null; snapshot_started_at: Date | null; inserted: boolean }[] = await m.query(
-      `INSERT INTO agent_inventory_state (org_id, cluster_id, agent_id, last_sequence) VALUES ($1, $2, $3, 0)
-       ON CONFLICT (cluster_id, agent_id) DO UPDATE SET updated_at = agent_inventory_state.updated_at
-       RETURNING last_sequence, snapshot_id, snapshot_started_at, (xmax = 0) AS inserted`,
-      [orgId, clusterId, agentId],
-    );
+    // The agent row reads `fence`, so the term row is locked before it (one lock order for every batch).
+    // No term (leader election off): `fence` inserts nothing and locks nothing, as before terms existed.
+    const rows: { last_sequence: string; snapshot_id: string | null; snapshot_started_at: Date | null; inserted: boolean; highest_term: number | null }[] =
+      await m.query(
+        `WITH fence AS (
+           INSERT INTO inventory_leader_terms AS t (org_id, cluster_id, term) SELECT $1, $2, $4::integer WHERE $4::integer IS NOT NULL
+           ON CONFLICT (cluster_id) DO UPDATE
+             SET term = GREATEST(t.term, EXCLUDED.term), updated_at = CASE WHEN EXCLUDED.term > t.term THEN now() ELSE t.updated_at END
+           RETURNING term
+         ), state AS (
+           INSERT INTO agent_inventory_state (org_id, cluster_id, agent_id, last_sequence)
+           SELECT $1, $2, $3, 0 FROM (SELECT count(*) FROM fence) AS f
+           ON CONFLICT (cluster_id, agent_id) DO UPDATE SET updated_at = agent_inventory_state.updated_at
+           RETURNING last_sequence, snapshot_id, snapshot_started_at, (xmax = 0) AS inserted
+         )
+         SELECT state.*, (SELECT term FROM fence) AS highest_term FROM state`,
+        [orgId, clusterId, agentId, term ?? null],
+      );
     return {
       lastSequence: Number(rows[0].last_sequence),
       snapshotId: rows[0].snapshot_id,
       snapshotStartedAt: rows[0].snapshot_started_at,
       isNew: rows[0].inserted,
+      highestTerm: rows[0].highest_term ?? undefined,
     };
   }
-
-
 
   /**
    * Every cluster runs the same sidecar and init images, so an upsert that

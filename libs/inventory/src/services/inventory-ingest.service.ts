@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { InventoryBatch, InventoryResponse } from '@vigil/agent-protocol';
+import { ConflictException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { inventoryTermSupersededMessage, type InventoryBatch, type InventoryResponse } from '@vigil/agent-protocol';
 import { Database } from '@vigil/shared/database';
 import { InventoryIngestRepository } from '../repositories/inventory-ingest.repository';
 import { foldBatch } from './batch-folding';
@@ -14,6 +14,11 @@ export interface AgentIdentity {
  * Applies an agent's inventory batch exactly once, in one transaction: a 2xx
  * means it is committed. Sequence numbers make retries idempotent; a gap is
  * applied (deltas are upserts) and answered with a snapshot request.
+ *
+ * Leader terms fence replicas: a batch whose `term` is lower than the highest
+ * the cluster has sent comes from a deposed leader (its last batch, late) and
+ * is refused with 409 before anything is written; it would otherwise overwrite
+ * the new leader's `running` flags. Batches without a term are not fenced.
  */
 @Injectable()
 export class InventoryIngestService {
@@ -28,7 +33,12 @@ export class InventoryIngestService {
   apply(agent: AgentIdentity, batch: InventoryBatch): Promise<InventoryResponse> {
     const { orgId, clusterId } = agent;
     return this.database.forOrg(orgId, async (m) => {
-      const state = await this.ingest.lockAgentState(m, orgId, clusterId, batch.agentId);
+      const state = await this.ingest.lockAgentState(m, orgId, clusterId, batch.agentId, batch.term);
+      if (batch.term !== undefined && state.highestTerm !== undefined && state.highestTerm > batch.term) {
+        // Thrown inside the transaction: it rolls back, so the refused batch leaves no trace (not even its agent row).
+        this.logger.warn({ orgId, clusterId, agentId: batch.agentId, sequence: batch.sequence, term: batch.term, highestTerm: state.highestTerm }, 'inventory batch of a superseded leader term refused');
+        throw new ConflictException(inventoryTermSupersededMessage(batch.term, state.highestTerm));
+      }
       if (batch.sequence <= state.lastSequence) {
         return { applied: false, duplicate: true, expectedSequence: state.lastSequence + 1, snapshotRequested: false };
       }

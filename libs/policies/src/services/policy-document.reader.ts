@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { InvalidInputException } from '@vigil/shared/errors';
 import { compilePolicyObject, formatPolicyDiagnostic, parsePolicyDocument, type CompiledPolicy } from '@vigil/policy-engine';
 
 export interface ReadDocument {
@@ -16,7 +17,10 @@ export function readPolicyDocument(document: string | Record<string, unknown>): 
   const result = typeof document === 'string' ? parsePolicyDocument(document) : compilePolicyObject(document);
   if (!result.ok) {
     const problems = result.errors.map((e) => `document ${formatPolicyDiagnostic(e)}`);
-    throw new BadRequestException(`the policy document is refused (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}`);
+    throw new InvalidInputException(
+      `the policy document is refused (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}`,
+      result.errors.map((e) => ({ path: e.path, message: e.message, ...(e.position && { line: e.position.line, column: e.position.column }) })),
+    );
   }
   // Object documents skip the text parser's size check; keep stored text bounded all the same.
   if (Buffer.byteLength(text, 'utf8') > 256 * 1024) throw new BadRequestException('document: the document is larger than 262144 bytes');

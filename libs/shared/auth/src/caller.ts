@@ -11,7 +11,9 @@ export type Principal =
   | { type: 'identity'; identityId: string; orgId: string; via: 'api-token' | 'session'; tokenId?: string; userId?: string }
   | { type: 'user'; userId: string; memberships: { orgId: string; identityId: string }[] }
   /** A cluster agent, authenticated by a signed request (agent endpoints only). */
-  | { type: 'agent'; orgId: string; clusterId: string; keyId: string };
+  | { type: 'agent'; orgId: string; clusterId: string; keyId: string }
+  /** The platform acting on its own (a policy's response action): never authenticated, only recorded. */
+  | { type: 'system'; component: string };
 
 /** The authenticated caller of one request, with the org it acts in. */
 export interface Caller {
@@ -39,5 +41,7 @@ export function actorOf(caller: Caller): { type: string; id: string } {
       return { type: 'user', id: p.userId };
     case 'agent':
       return { type: 'agent', id: p.clusterId };
+    case 'system':
+      return { type: 'system', id: p.component };
   }
 }

@@ -82,6 +82,8 @@ export const platformEnvSchema = z.object({
   VIGIL_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
   /** After a sink fails, its other deliveries wait this long for the next probe. */
   VIGIL_DELIVERY_PROBE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Attempts one subscription may have in flight per worker process; the rest wait, so a slow sink cannot take every slot. */
+  VIGIL_DELIVERY_MAX_IN_FLIGHT_PER_SUBSCRIPTION: z.coerce.number().int().min(1).max(64).default(8),
   /** OSV feeds the worker imports on a schedule: JSON object, array, or zip (e.g. an ecosystem's all.zip). */
   VIGIL_ADVISORY_FEEDS: urlList,
   VIGIL_ADVISORY_FEED_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(3600),

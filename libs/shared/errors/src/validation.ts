@@ -1,9 +1,10 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { InputProblem, InvalidInputException } from './http-exception.filter';
 
-function flatten(errors: ValidationError[], prefix = ''): string[] {
+function flatten(errors: ValidationError[], prefix = ''): InputProblem[] {
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m}`);
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
     return [...own, ...flatten(e.children ?? [], path)];
   });
 }
@@ -14,6 +15,9 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => new BadRequestException(flatten(errors).join('; ')),
+    exceptionFactory: (errors) => {
+      const problems = flatten(errors);
+      return new InvalidInputException(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+    },
   });
 }

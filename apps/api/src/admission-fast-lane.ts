@@ -1,0 +1,136 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AGENT_ENDPOINTS, PROTOCOL_LIMITS, validateAdmissionRequest } from '@vigil/agent-protocol';
+import { AGENT_SIGNATURE_REFUSED, AgentRequestAuthenticator, agentBodyProblems } from '@vigil/clusters';
+import { ErrorBody, errorBody, errorResponseFor } from '@vigil/shared/errors';
+import { loggerParams } from '@vigil/shared/logging';
+import { MetricsRegistry } from '@vigil/shared/observability';
+import { AdmissionService } from '@vigil/verification';
+import { PinoLogger } from 'nestjs-pino';
+// Where nestjs-pino keeps the request's logger for Nest's Logger calls (its middleware's ALS; not re-exported by the index).
+import { Store, storage } from 'nestjs-pino/storage';
+import { pinoHttp } from 'pino-http';
+import { Counter } from 'prom-client';
+
+const ROUTE = AGENT_ENDPOINTS.admission.path;
+
+/**
+ * `POST /v1/agent/admission` served before Express and Nest's router: every
+ * pod creation in every cluster waits on this answer, and the framework's
+ * per-request cost (router walk over every route, middleware chain, guard and
+ * pipe machinery) was most of a decision's CPU (docs/benchmarks.md). The lane
+ * keeps what the stack does for this route, with the same code where it
+ * matters: the access log line and request id (pino-http with the API's
+ * options), the metrics histogram, the signature check
+ * (AgentRequestAuthenticator, shared with AgentAuthGuard), the protocol
+ * validation and 400 message (agentBodyProblems), and the error shape
+ * (errorResponseFor, shared with HttpExceptionFilter).
+ *
+ * It takes only the plain case: a JSON body with a Content-Length within the
+ * protocol limit, no content encoding, no query string. Anything else goes to
+ * the full stack, which answers it as it always has (413, 415-ish fallbacks,
+ * inflating, chunked bodies). A parity test sends the same requests to an API
+ * with and without the lane.
+ */
+export function admissionFastLane(app: INestApplicationContext, logLevel: string) {
+  const authenticator = app.get(AgentRequestAuthenticator);
+  const admission = app.get(AdmissionService);
+  const metrics = app.get(MetricsRegistry);
+  const duration = metrics.httpDuration;
+  // Operators see whether agents' requests take the lane (a proxy that re-chunks bodies would send them all the long way).
+  const laneRequests = new Counter({
+    name: 'vigil_admission_fast_lane_requests_total',
+    help: 'POST /v1/agent/admission requests by path taken: served by the fast lane, or passed to the full stack',
+    labelNames: ['path'],
+    registers: [metrics.registry],
+  });
+  const accessLog = pinoHttp({ ...loggerParams(logLevel).pinoHttp, logger: PinoLogger.root });
+
+  return function admissionLane(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    if (req.method !== 'POST' || req.url !== ROUTE) return next();
+    if (!takesPlainCase(req)) {
+      laneRequests.inc({ path: 'passed' });
+      return next();
+    }
+    laneRequests.inc({ path: 'served' });
+    const stopTimer = duration.startTimer();
+    res.once('finish', () => stopTimer({ method: 'POST', route: ROUTE, status_code: String(res.statusCode) }));
+    accessLog(req, res);
+    const log = (req as IncomingMessage & { log: PinoLogger['logger'] }).log;
+    readBody(req, Number(req.headers['content-length']))
+      .then((raw) => storage.run(new Store(log), () => answer(req, raw)))
+      .then(
+        ({ status, body }) => send(res, status, body),
+        (error: unknown) => {
+          const { payload, unexpected } = errorResponseFor(error);
+          if (unexpected) log.error({ err: error }, 'unhandled error');
+          send(res, payload.statusCode, payload);
+        },
+      );
+  };
+
+  async function answer(req: IncomingMessage, raw: Buffer): Promise<{ status: number; body: unknown }> {
+    const parsed = parseJsonObject(raw);
+    if (parsed === undefined) return refusal(400, 'request body is not valid JSON');
+    const agent = await authenticator.authenticate({ method: 'POST', path: ROUTE, headers: req.headers, rawBody: raw });
+    if (!agent) return refusal(401, AGENT_SIGNATURE_REFUSED);
+    const request = validateAdmissionRequest(parsed);
+    if (!request.ok) return refusal(400, agentBodyProblems(request.errors));
+    return { status: 200, body: await admission.decide(agent, request.value) };
+  }
+}
+
+/** The plain case only; see above. */
+function takesPlainCase(req: IncomingMessage): boolean {
+  const h = req.headers;
+  const length = Number(h['content-length']);
+  if (!Number.isInteger(length) || length <= 0 || length > PROTOCOL_LIMITS.maxBodyBytes) return false;
+  if (h['transfer-encoding'] !== undefined || (h['content-encoding'] !== undefined && h['content-encoding'] !== 'identity')) return false;
+  const type = h['content-type'];
+  return type === 'application/json' || type === 'application/json; charset=utf-8';
+}
+
+function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      chunks.push(chunk);
+    });
+    req.once('end', () => (received === length ? resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)) : reject(new BodyLengthError())));
+    req.once('error', reject);
+  });
+}
+
+/** Like body-parser's strict JSON: an object or array, else undefined. */
+function parseJsonObject(raw: Buffer): unknown {
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'));
+    return value !== null && typeof value === 'object' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refusal(status: number, message: string): { status: number; body: ErrorBody } {
+  return { status, body: errorBody(status, message) };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** The body ended before (or after) its Content-Length: what body-parser reports as 400. */
+class BodyLengthError extends Error {
+  readonly status = 400;
+  readonly type = 'request.size.invalid';
+  constructor() {
+    super('request size did not match content length');
+  }
+}
