@@ -25,11 +25,12 @@ export class WorkloadImageRunsMerge1795851000000 implements MigrationInterface {
         changed bigint;
       BEGIN
        WITH touched AS (
-         -- one probe of the (org, cluster, pod) key per pod, whatever the estimates (pod_uid = ANY(...) was
-         -- planned as a filter over every observation of the cluster on a fresh table)
+         -- one probe of the (org, cluster, pod) key per pod, whatever the estimates: pod_uid = ANY(...), or
+         -- this subquery pulled up into a join, was planned as a scan of every observation of the cluster
+         -- on a fresh table (OFFSET 0 keeps it a per-pod subquery)
          SELECT o.id, o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref, o.first_seen, o.last_seen, o.running
            FROM unnest(p_pods) AS p(uid)
-           CROSS JOIN LATERAL (SELECT * FROM observations o WHERE o.org_id = p_org AND o.cluster_id = p_cluster AND o.pod_uid = p.uid) o
+           CROSS JOIN LATERAL (SELECT * FROM observations o WHERE o.org_id = p_org AND o.cluster_id = p_cluster AND o.pod_uid = p.uid OFFSET 0) o
          UNION
          SELECT o.id, o.cluster_id, o.namespace, o.workload_kind, o.workload_name, o.image_digest, o.image_ref, o.first_seen, o.last_seen, o.running
            FROM observations o WHERE o.org_id = p_org AND o.id = ANY(p_ids)
