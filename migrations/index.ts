@@ -17,6 +17,7 @@ import { WorkloadImages1795832000000 } from './1795832000000-WorkloadImages';
 import { AgentCommandClaims1795840000000 } from './1795840000000-AgentCommandClaims';
 import { GroupDeletionRehomesDeleted1795841000000 } from './1795841000000-GroupDeletionRehomesDeleted';
 import { InventoryLeaderTerms1795850000000 } from './1795850000000-InventoryLeaderTerms';
+import { WorkloadImageRunsMerge1795851000000 } from './1795851000000-WorkloadImageRunsMerge';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -39,4 +40,5 @@ export const allMigrations = [
   AgentCommandClaims1795840000000,
   GroupDeletionRehomesDeleted1795841000000,
   InventoryLeaderTerms1795850000000,
+  WorkloadImageRunsMerge1795851000000,
 ];

@@ -141,14 +141,12 @@ export class InventoryIngestRepository {
     );
   }
 
+  /** Ends the running rows of listed pods that this batch did not list again, and of deleted pods. */
   /**
    * Ends the running rows of listed pods that this batch did not list again,
-   * and of deleted pods, saves the agent's new sequence, and brings the
-   * workload runs of the batch's pods up to date, in one statement. Listed and
-   * deleted pods are disjoint (the fold drops a pod's listing once it is
-   * deleted). The batch's rows were upserted by the previous statement, so
-   * reading the pods' observations sees them; rows this statement closes are
-   * taken from its RETURNING instead (a statement does not see its own writes).
+   * and of deleted pods, and saves the agent's new sequence, in one statement.
+   * Listed and deleted pods are disjoint (the fold drops a pod's listing once
+   * it is deleted).
    */
   async closeUnlistedAndSaveState(
     m: EntityManager,
@@ -173,14 +171,9 @@ export class InventoryIngestRepository {
            FROM unnest($8::text[], $9::timestamptz[], $10::boolean[]) AS d(uid, at, deleted)
           WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running
             AND (d.deleted OR o.last_seen < d.at)
-          RETURNING ${RUN_COLUMNS('o')}
-       ), touched AS (
-         SELECT * FROM closed
-         UNION ALL
-         SELECT ${RUN_COLUMNS('o')} FROM observations o
-          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = ANY($8::text[]) AND o.id NOT IN (SELECT id FROM closed)
-       ), ${mergeRunsSql('touched', 'closed')}
-       SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM closed) AS closed, ${RUNS_CHANGED} AS runs`,
+          RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM closed) AS closed`,
       [
         orgId,
         clusterId,
@@ -196,146 +189,61 @@ export class InventoryIngestRepository {
     );
   }
 
+
+
   /**
    * A finished snapshot: whatever still runs in our books but was neither listed
    * by it nor seen since it began has ended (a delete the agent missed). It is
-   * closed at the snapshot's start, the latest instant it can have run.
+   * closed at the snapshot's start, the latest instant it can have run; the
+   * closed rows are then folded into the workload runs.
    */
   async closeMissedBySnapshot(m: EntityManager, orgId: string, clusterId: string, snapshotId: string, startedAt: Date): Promise<number> {
-    const rows: { closed: string }[] = await m.query(
+    const rows: { ids: string[] | null }[] = await m.query(
       `WITH closed AS (
-         UPDATE observations o SET running = false, last_seen = GREATEST(o.first_seen, $4::timestamptz)
-          WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.running
-            AND o.seen_in_snapshot IS DISTINCT FROM $3 AND o.last_seen < $4
-          RETURNING ${RUN_COLUMNS('o')}
-       ), ${mergeRunsSql('closed', 'closed')}
-       SELECT (SELECT count(*) FROM closed) AS closed, ${RUNS_CHANGED} AS runs`,
+         UPDATE observations SET running = false, last_seen = GREATEST(first_seen, $4::timestamptz)
+          WHERE org_id = $1 AND cluster_id = $2 AND running
+            AND seen_in_snapshot IS DISTINCT FROM $3 AND last_seen < $4
+          RETURNING id)
+       SELECT array_agg(id) AS ids FROM closed`,
       [orgId, clusterId, snapshotId, startedAt],
     );
-    return Number(rows[0].closed);
+    const ids = rows[0].ids ?? [];
+    if (ids.length > 0) await m.query(`SELECT vigil_merge_workload_image_runs($1, $2, NULL, $3::bigint[])`, [orgId, clusterId, ids]);
+    return ids.length;
   }
-}
 
-/** An observation as the run maintenance reads it. */
-const RUN_COLUMNS = (o: string) =>
-  `${o}.id, ${o}.cluster_id, ${o}.namespace, ${o}.workload_kind, ${o}.workload_name, ${o}.image_digest, ${o}.image_ref, ${o}.first_seen, ${o}.last_seen, ${o}.running`;
-
-const RUNS_CHANGED = '(SELECT count(*) FROM runs_ins) + (SELECT count(*) FROM runs_upd) + (SELECT count(*) FROM runs_del) + (SELECT count(*) FROM runs_groups)';
-
-/**
- * CTEs (to follow other CTEs of one statement, $1 = org) that fold the
- * observations in \`touched\` (post-statement state, RUN_COLUMNS) into
- * workload_image_runs, so the table stays what vigil_workload_image_runs_of()
- * computes from scratch (migration WorkloadImageRuns):
- *
- *  - A row already inside a run of its group changes nothing and is dropped
- *    first: a running row inside a running run, a closed row inside a closed
- *    one, each ending at most a minute after the run's last_seen. Every batch
- *    relists running pods and every new pod extends its workload's init
- *    container run, so as with upsertImages a run is written only when it
- *    starts earlier, starts or stops running, merges with another, or its
- *    last_seen grows by more than a minute: a run's last_seen may trail its
- *    observations' by up to a minute (the rebuild is exact).
- *  - A closed row inside a running run may have been the last one running,
- *    so it is not dropped (see the running probe below).
- *  - The rest, with the runs of their groups they may touch (within the gap
- *    tolerance, or running), are merged by gaps-and-islands as the rebuild
- *    does: per island one run is kept and updated, the others deleted, or a
- *    run is inserted. Candidate runs are found by index probes per group and
- *    locked in group-key order, so concurrent batches of one cluster cannot
- *    deadlock on them.
- *  - A candidate run marked running stays so only if an observation in it
- *    still runs: one probe of observations_running_digest, skipping the rows
- *    this statement closes (\`closed\`, read before they were closed).
- *
- * Running rows are infinite intervals, so a group's running rows are folded
- * to one before any lookup (a snapshot lists many pods of one workload).
- */
-function mergeRunsSql(touched: string, closed: string): string {
-  const group = 'cluster_id, namespace, wk, wn, d, ref';
-  return `
-       runs_t AS (
-         SELECT cluster_id, namespace, coalesce(workload_kind, '') AS wk, coalesce(workload_name, '') AS wn, image_digest AS d, image_ref AS ref,
-                min(first_seen) AS f, max(last_seen) AS l, true AS running, true AS member
-           FROM ${touched} WHERE running
-          GROUP BY 1, 2, 3, 4, 5, 6
-         UNION ALL
-         -- a closed row with an empty interval is in no run (as in the rebuild), but may end a running one
-         SELECT cluster_id, namespace, coalesce(workload_kind, ''), coalesce(workload_name, ''), image_digest, image_ref, first_seen, last_seen, false,
-                last_seen > first_seen
-           FROM ${touched} WHERE NOT running
-       ), runs_need AS (
-         SELECT t.* FROM runs_t t
-          WHERE NOT EXISTS (
-            SELECT 1 FROM workload_image_runs r
-             WHERE r.org_id = $1 AND r.image_digest = t.d AND r.cluster_id = t.cluster_id AND r.namespace = t.namespace
-               AND r.workload_kind = t.wk AND r.workload_name = t.wn AND r.image_ref = t.ref AND r.first_seen <= t.f
-               AND t.l <= r.last_seen + interval '1 minute' AND r.running = t.running)
-       ), runs_cand AS (
-         -- Per group (in key order, so concurrent batches lock in the same order), its runs from the
-         -- one holding f - gap (runs are disjoint: earlier ones end before it) to e + gap, index probes only.
-         SELECT c.* FROM (
-           SELECT cluster_id, namespace, wk, wn, d, ref, min(f) - vigil_workload_run_gap() AS lo,
-                  max(CASE WHEN running THEN 'infinity'::timestamptz ELSE l END) + vigil_workload_run_gap() AS hi
-             FROM runs_need GROUP BY 1, 2, 3, 4, 5, 6
-            ORDER BY d, cluster_id, namespace, wk, wn, ref) n
-         CROSS JOIN LATERAL (
-           SELECT r.id, r.cluster_id, r.namespace, r.workload_kind AS wk, r.workload_name AS wn, r.image_digest AS d, r.image_ref AS ref,
-                  r.first_seen AS f, r.last_seen AS l, r.running
-             FROM workload_image_runs r
-            WHERE r.org_id = $1 AND r.image_digest = n.d AND r.cluster_id = n.cluster_id AND r.namespace = n.namespace
-              AND r.workload_kind = n.wk AND r.workload_name = n.wn AND r.image_ref = n.ref
-              AND r.first_seen <= n.hi
-              AND r.first_seen >= coalesce((
-                    SELECT r0.first_seen FROM workload_image_runs r0
-                     WHERE r0.org_id = $1 AND r0.image_digest = n.d AND r0.cluster_id = n.cluster_id AND r0.namespace = n.namespace
-                       AND r0.workload_kind = n.wk AND r0.workload_name = n.wn AND r0.image_ref = n.ref AND r0.first_seen <= n.lo
-                     ORDER BY r0.first_seen DESC LIMIT 1), '-infinity'::timestamptz)
-              AND (r.running OR r.last_seen >= n.lo)
-            ORDER BY r.first_seen
-            FOR UPDATE OF r) c
-       ), runs_cand_open AS MATERIALIZED (
-         SELECT c.*, c.running AND EXISTS (
-                  SELECT 1 FROM observations o
-                   WHERE o.org_id = $1 AND o.cluster_id = c.cluster_id AND o.image_digest = c.d AND o.running
-                     AND o.namespace = c.namespace AND coalesce(o.workload_kind, '') = c.wk AND coalesce(o.workload_name, '') = c.wn
-                     AND o.image_ref = c.ref AND o.first_seen >= c.f AND o.first_seen <= c.l + interval '1 minute'
-                     AND o.id NOT IN (SELECT id FROM ${closed})) AS open
-           FROM runs_cand c
-       ), runs_u AS (
-         SELECT ${group}, f, CASE WHEN running THEN 'infinity'::timestamptz ELSE l END AS e, l, running, NULL::bigint AS run_id FROM runs_need WHERE member
-         UNION ALL
-         SELECT ${group}, f, CASE WHEN open THEN 'infinity'::timestamptz ELSE l END, l, open, id FROM runs_cand_open
-       ), runs_p AS (
-         SELECT u.*, max(e) OVER (PARTITION BY ${group} ORDER BY f, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_e FROM runs_u u
-       ), runs_i AS (
-         SELECT p.*, count(*) FILTER (WHERE prev_e IS NULL OR f > prev_e + vigil_workload_run_gap())
-                       OVER (PARTITION BY ${group} ORDER BY f, e ROWS UNBOUNDED PRECEDING) AS island
-           FROM runs_p p
-       ), runs_s AS (
-         SELECT ${group}, min(f) AS f, max(l) AS l, bool_or(running) AS running, min(run_id) AS keep_id,
-                array_remove(array_agg(run_id), NULL) AS run_ids
-           FROM runs_i GROUP BY ${group}, island
-       ), runs_ins AS (
-         INSERT INTO workload_image_runs (org_id, cluster_id, namespace, workload_kind, workload_name, image_digest, image_ref, first_seen, last_seen, running)
-         SELECT $1, ${group}, f, l, running FROM runs_s WHERE keep_id IS NULL
-         RETURNING 1
-       ), runs_groups AS (
-         -- a group's first run also lists the group (exposure walks groups); key order, as concurrent inserts wait on each other
-         INSERT INTO workload_images (org_id, image_digest, cluster_id, namespace, workload_kind, workload_name, image_ref)
-         SELECT DISTINCT $1::uuid, d, cluster_id, namespace, wk, wn, ref FROM runs_s WHERE keep_id IS NULL
-          ORDER BY 2, 3, 4, 5, 6, 7
-         ON CONFLICT DO NOTHING
-         RETURNING 1
-       ), runs_upd AS (
-         UPDATE workload_image_runs r SET first_seen = s.f, last_seen = s.l, running = s.running
-           FROM runs_s s
-          WHERE r.id = s.keep_id
-            AND (r.first_seen <> s.f OR r.running <> s.running OR s.l > r.last_seen + interval '1 minute' OR cardinality(s.run_ids) > 1)
-          RETURNING 1
-       ), runs_del AS (
-         DELETE FROM workload_image_runs r USING runs_s s
-          WHERE r.id = ANY(s.run_ids) AND r.id <> s.keep_id
-          RETURNING 1
-       )`;
+  /**
+   * Folds the batch's pods' observations, as this batch left them, into
+   * workload_image_runs and workload_images (exposure's rollup), in the
+   * batch's transaction: one call of vigil_merge_workload_image_runs
+   * (migration WorkloadImageRunsMerge; a PL/pgSQL function so its plan is
+   * cached, planning the statement took longer than running it). The table
+   * stays what vigil_workload_image_runs_of() computes from scratch, up to a
+   * minute of last_seen:
+   *
+   *  - Running rows are open-ended intervals, so a group's running rows are
+   *    folded to one before any lookup (a snapshot lists many pods of one
+   *    workload).
+   *  - A row already inside a run of its group changes nothing and is dropped
+   *    first: a running row inside a running run, a closed row inside a closed
+   *    one, each ending at most a minute after the run's last_seen. Every batch
+   *    relists running pods and every new pod extends its workload's init
+   *    container run, so as with upsertImages a run is written only when it
+   *    starts earlier, starts or stops running, merges with another, or its
+   *    last_seen grows by more than a minute.
+   *  - A closed row inside a running run may have been the last one running,
+   *    so it is kept: the run stays running only if an observation in it still
+   *    runs (one probe of observations_running_digest).
+   *  - The rest, with the runs of their groups they may touch (within the gap
+   *    tolerance, or running), are merged by gaps-and-islands as the rebuild
+   *    does: per island one run is kept and updated, the others deleted, or a
+   *    run is inserted (and its group listed in workload_images). Candidate
+   *    runs are found by index probes per group and locked in group-key order,
+   *    so concurrent batches of one cluster cannot deadlock on them.
+   */
+  async foldIntoRuns(m: EntityManager, orgId: string, clusterId: string, batch: FoldedBatch): Promise<void> {
+    const pods = [...batch.listedPods.map((p) => p.uid), ...batch.deletedPods.map((p) => p.uid)];
+    if (pods.length === 0) return;
+    await m.query(`SELECT vigil_merge_workload_image_runs($1, $2, $3::text[], NULL)`, [orgId, clusterId, pods]);
+  }
 }

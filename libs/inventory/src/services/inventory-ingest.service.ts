@@ -69,6 +69,7 @@ export class InventoryIngestService {
         snapshotStartedAt: finishing ? null : snapshotStartedAt,
         snapshotFinished,
       });
+      await this.ingest.foldIntoRuns(m, orgId, clusterId, folded);
       if (finishing) await this.ingest.closeMissedBySnapshot(m, orgId, clusterId, finishing.id, finishing.startedAt);
       const listener = this.listener;
       if (listener) {
