@@ -140,6 +140,8 @@ export class AdmissionService {
     let gathered: GatheredFacts | undefined;
     let problem: string | undefined;
     let stored: ReturnType<typeof storedSupplyChainFacts> | undefined;
+    /** The evaluation over the facts as finally gathered, when it was already made (the common, clean case). */
+    let evaluated: Decision | undefined;
     // Nothing to verify when no policy applies: the no-match behaviour decides, and the registry is not asked.
     if (applicable.length > 0) {
       try {
@@ -153,6 +155,7 @@ export class AdmissionService {
           const first = evaluate({ policies, image: { ...gathered.facts, ...(await stored).facts }, object, noMatch: state.noMatch });
           // Cached facts only ever miss something newer: a failure on old facts is checked again once.
           if (!isClean(first) && !gathered.problem && gathered.oldestMs > NEGATIVE_MAX_AGE_MS) gathered = await gather(NEGATIVE_MAX_AGE_MS);
+          else evaluated = first;
         }
       } catch (error) {
         problem = error instanceof BudgetExceeded ? error.message : describeRegistryError(reference, error);
@@ -161,7 +164,7 @@ export class AdmissionService {
     const supply = (await stored) ?? {};
     if (applicable.length > 0) problem ??= gathered?.problem ?? supply.problem;
     const facts: ImageFacts = { ...(gathered?.facts ?? { ref, digest: digest ?? '', signatures: [], attestations: [] }), ...supply.facts };
-    const decision = evaluate({ policies, image: facts, object, noMatch: state.noMatch });
+    const decision = evaluated ?? evaluate({ policies, image: facts, object, noMatch: state.noMatch });
     const warnings = [...decision.warnings];
     const reasons = [...decision.reasons];
     if (!isClean(decision)) {
