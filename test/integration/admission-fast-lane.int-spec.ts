@@ -90,7 +90,9 @@ describe('admission fast lane answers exactly as the full stack does', () => {
     expectSameAnswer(await toBoth('"just a string"'), 400);
     expectSameAnswer(await toBoth('null'), 400);
     expectSameAnswer(await toBoth(JSON.stringify({ uid: 'x', images: 'nginx' })), 400);
-    expectSameAnswer(await toBoth(JSON.stringify(admissionOf('', { operation: 'EXPLODE' }))), 400);
+    const invalid = await toBoth(JSON.stringify(admissionOf('', { operation: 'EXPLODE' })));
+    expectSameAnswer(invalid, 400);
+    expect(invalid.viaLane.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['images[0].ref', 'operation']);
 
     // A captured request replayed: the second copy is refused by both paths.
     for (const api of [lane, stack]) {

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AGENT_ENDPOINTS, PROTOCOL_LIMITS, validateAdmissionRequest } from '@vigil/agent-protocol';
-import { AGENT_SIGNATURE_REFUSED, AgentRequestAuthenticator, agentBodyProblems } from '@vigil/clusters';
+import { AGENT_SIGNATURE_REFUSED, AgentRequestAuthenticator, invalidAgentBody } from '@vigil/clusters';
 import { ErrorBody, errorBody, errorResponseFor } from '@vigil/shared/errors';
 import { loggerParams } from '@vigil/shared/logging';
 import { MetricsRegistry } from '@vigil/shared/observability';
@@ -23,7 +23,7 @@ const ROUTE = AGENT_ENDPOINTS.admission.path;
  * matters: the access log line and request id (pino-http with the API's
  * options), the metrics histogram, the signature check
  * (AgentRequestAuthenticator, shared with AgentAuthGuard), the protocol
- * validation and 400 message (agentBodyProblems), and the error shape
+ * validation and 400 body (invalidAgentBody), and the error shape
  * (errorResponseFor, shared with HttpExceptionFilter).
  *
  * It takes only the plain case: a JSON body with a Content-Length within the
@@ -75,7 +75,7 @@ export function admissionFastLane(app: INestApplicationContext, logLevel: string
     const agent = await authenticator.authenticate({ method: 'POST', path: ROUTE, headers: req.headers, rawBody: raw });
     if (!agent) return refusal(401, AGENT_SIGNATURE_REFUSED);
     const request = validateAdmissionRequest(parsed);
-    if (!request.ok) return refusal(400, agentBodyProblems(request.errors));
+    if (!request.ok) return { status: 400, body: errorResponseFor(invalidAgentBody(request.errors)).payload };
     return { status: 200, body: await admission.decide(agent, request.value) };
   }
 }

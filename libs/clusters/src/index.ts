@@ -5,7 +5,7 @@ export { AgentAuthGuard, AGENT_SIGNATURE_REFUSED, CurrentAgent } from './agent-a
 export { AgentRequestAuthenticator } from './agent-auth/agent-request.authenticator';
 export type { SignedAgentRequest } from './agent-auth/agent-request.authenticator';
 export type { AgentPrincipal } from './agent-auth/agent-auth.guard';
-export { AgentBodyPipe, agentBodyProblems } from './agent-auth/agent-body.pipe';
+export { AgentBodyPipe, invalidAgentBody } from './agent-auth/agent-body.pipe';
 export { CLUSTER_USAGE } from './cluster-usage';
 export { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 export type { ClusterUsage, ClusterUsageProvider } from './cluster-usage';
