@@ -23,8 +23,4 @@ export class SubscriptionSlots {
     if (inFlight <= 1) this.taken.delete(subscriptionId);
     else this.taken.set(subscriptionId, inFlight - 1);
   }
-
-  inFlight(subscriptionId: string): number {
-    return this.taken.get(subscriptionId) ?? 0;
-  }
 }

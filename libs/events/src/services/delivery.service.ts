@@ -49,8 +49,8 @@ export class DeliveryService implements OnModuleDestroy {
   }
 
   /** When a deferred attempt should run again: about when a slot of its subscription may be free, spread out. */
-  deferralMs(random: () => number = Math.random): number {
-    return Math.round(Math.min(this.config.env.VIGIL_DELIVERY_TIMEOUT_MS, 2000) * (0.5 + random()));
+  deferralMs(): number {
+    return Math.round(Math.min(this.config.env.VIGIL_DELIVERY_TIMEOUT_MS, 2000) * (0.5 + Math.random()));
   }
 
   async onModuleDestroy(): Promise<void> {
