@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signRequest } from '../../libs/agent-protocol/src';
 import { PROTOCOL_LIMITS } from '../../libs/agent-protocol/src/lib/limits';
+import { Database } from '../../libs/shared/database/src';
 import { AgentClient } from '../support/agent-client';
 import { ApiHarness, HttpResult } from '../support/api-harness';
 import { imagePolicy } from '../support/policy-fixtures';
@@ -35,8 +36,11 @@ describe('admission fast lane answers exactly as the full stack does', () => {
     lane = await ApiHarness.start();
     stack = await lane.replica({ admissionFastLane: false });
     acme = await createTenant(lane, 'acme');
-    const policy = imagePolicy('gate', ['images: [{glob: "registry.test/apps/**"}]', 'authorities:', '  - static: {action: fail}'].join('\n'));
-    expect((await lane.request('POST', '/v1/policies', { token: acme.owner.token, body: { groupId: acme.rootGroupId, document: policy } })).status).toBe(201);
+    const gate = imagePolicy('gate', ['images: [{glob: "registry.test/apps/**"}]', 'authorities:', '  - static: {action: fail}'].join('\n'));
+    const open = imagePolicy('open', ['images: [{glob: "registry.test/open/**"}]', 'authorities:', '  - static: {action: pass}'].join('\n'));
+    for (const policy of [gate, open]) {
+      expect((await lane.request('POST', '/v1/policies', { token: acme.owner.token, body: { groupId: acme.rootGroupId, document: policy } })).status).toBe(201);
+    }
     const cluster = await lane.request('POST', '/v1/clusters', { token: acme.owner.token, body: { groupId: acme.rootGroupId, name: 'lane', noMatch: 'warn' } });
     expect(cluster.status).toBe(201);
     credential = (await AgentClient.register(lane, cluster.body.registrationToken)).credential;
@@ -100,6 +104,38 @@ describe('admission fast lane answers exactly as the full stack does', () => {
       expect([first.status, second.status]).toEqual([200, 401]);
     }
   });
+
+  it('records a replayed request nothing: not sent after the original, nor at once with it', async () => {
+    // Denied (its event in the decision's transaction) and allowed (the decision alone, one statement).
+    for (const ref of [`registry.test/apps/web@${digest(5)}`, `registry.test/open/web@${digest(5)}`]) {
+      for (const api of [lane, stack]) {
+        const after = admissionOf(ref);
+        const [first, second] = await new AgentClient(api, credential).sendTwice('POST', PATH, after);
+        expect([first.status, second.status]).toEqual([200, 401]);
+        expect(second.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'agent request signature is not valid' });
+
+        const atOnce = admissionOf(ref);
+        const body = JSON.stringify(atOnce);
+        const headers = { ...signRequest({ method: 'POST', path: PATH, body, ...credential }), 'content-type': 'application/json' };
+        const copies = await Promise.all([1, 2, 3].map(() => api.request('POST', PATH, { rawBody: body, headers })));
+        expect(copies.map((c) => c.status).sort()).toEqual([200, 401, 401]);
+
+        for (const uid of [after.uid, atOnce.uid]) expect(await recorded(uid)).toEqual(ref.includes('/apps/') ? { decisions: 1, events: 1 } : { decisions: 1, events: 0 });
+      }
+    }
+  });
+
+  /** Decisions recorded for an admission request, and the events they emitted (an event's id is its decision's). */
+  async function recorded(requestUid: string): Promise<{ decisions: number; events: number }> {
+    const [row] = await lane.get(Database).forOrg(acme.orgId, (m) =>
+      m.query(
+        `SELECT count(*)::int AS decisions, (SELECT count(*)::int FROM events e WHERE e.id IN (SELECT id FROM admission_decisions WHERE request_uid = $1)) AS events
+           FROM admission_decisions WHERE request_uid = $1`,
+        [requestUid],
+      ),
+    );
+    return row;
+  }
 
   it('passes what is not the plain case to the full stack, which answers it as before', async () => {
     const before = await laneCounts();

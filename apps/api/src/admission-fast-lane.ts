@@ -22,7 +22,7 @@ const ROUTE = AGENT_ENDPOINTS.admission.path;
  * keeps what the stack does for this route, with the same code where it
  * matters: the access log line and request id (pino-http with the API's
  * options), the metrics histogram, the signature check
- * (AgentRequestAuthenticator, shared with AgentAuthGuard), the protocol
+ * (AgentRequestAuthenticator, shared with AgentSignatureGuard), the protocol
  * validation and 400 body (invalidAgentBody), and the error shape
  * (errorResponseFor, shared with HttpExceptionFilter).
  *
@@ -72,11 +72,12 @@ export function admissionFastLane(app: INestApplicationContext, logLevel: string
   async function answer(req: IncomingMessage, raw: Buffer): Promise<{ status: number; body: unknown }> {
     const parsed = parseJsonObject(raw);
     if (parsed === undefined) return refusal(400, 'request body is not valid JSON');
-    const agent = await authenticator.authenticate({ method: 'POST', path: ROUTE, headers: req.headers, rawBody: raw });
-    if (!agent) return refusal(401, AGENT_SIGNATURE_REFUSED);
+    // As AgentSignatureGuard on the full stack: the nonce is remembered in the decision's commit.
+    const verified = await authenticator.authenticateDeferringReplayCheck({ method: 'POST', path: ROUTE, headers: req.headers, rawBody: raw });
+    if (!verified) return refusal(401, AGENT_SIGNATURE_REFUSED);
     const request = validateAdmissionRequest(parsed);
     if (!request.ok) return { status: 400, body: errorResponseFor(invalidAgentBody(request.errors)).payload };
-    return { status: 200, body: await admission.decide(agent, request.value) };
+    return { status: 200, body: await admission.decide(verified.agent, request.value, verified.nonce) };
   }
 }
 

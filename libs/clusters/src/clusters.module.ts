@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AgentAuthGuard } from './agent-auth/agent-auth.guard';
+import { AgentAuthGuard, AgentSignatureGuard } from './agent-auth/agent-auth.guard';
 import { AgentRequestAuthenticator } from './agent-auth/agent-request.authenticator';
 import { AgentCredentialCache } from './agent-auth/agent-credential.cache';
 import { AgentNonceLedger } from './agent-auth/agent-nonce-ledger';
@@ -15,7 +15,7 @@ import { ClusterService } from './services/cluster.service';
 @Global()
 @Module({
   controllers: [ClustersController, AgentController],
-  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, AgentCommandQueue, ClusterService, AgentSessionService, AgentAuthGuard, AgentRequestAuthenticator, AgentCredentialCache, AgentNonceLedger, ClusterLifecycleEvents],
-  exports: [AgentAuthGuard, AgentRequestAuthenticator, AgentCredentialCache, AgentNonceLedger, AgentCredentialRepository, ClusterRepository, AgentCommandQueue],
+  providers: [ClusterRepository, AgentCredentialRepository, AgentCommandRepository, AgentCommandQueue, ClusterService, AgentSessionService, AgentAuthGuard, AgentSignatureGuard, AgentRequestAuthenticator, AgentCredentialCache, AgentNonceLedger, ClusterLifecycleEvents],
+  exports: [AgentAuthGuard, AgentSignatureGuard, AgentRequestAuthenticator, AgentCredentialCache, AgentNonceLedger, AgentCredentialRepository, ClusterRepository, AgentCommandQueue],
 })
 export class ClustersModule {}

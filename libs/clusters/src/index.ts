@@ -1,7 +1,7 @@
 export { ClustersModule } from './clusters.module';
 export { clusterEntities } from './entities';
 export type { ClusterEntity, NoMatchBehaviour, ClusterHealth } from './entities';
-export { AgentAuthGuard, AGENT_SIGNATURE_REFUSED, CurrentAgent } from './agent-auth/agent-auth.guard';
+export { AgentAuthGuard, AGENT_SIGNATURE_REFUSED, AgentRequestNonce, AgentSignatureGuard, CurrentAgent } from './agent-auth/agent-auth.guard';
 export { AgentRequestAuthenticator } from './agent-auth/agent-request.authenticator';
 export type { SignedAgentRequest } from './agent-auth/agent-request.authenticator';
 export type { AgentPrincipal } from './agent-auth/agent-auth.guard';
@@ -10,4 +10,5 @@ export { CLUSTER_USAGE } from './cluster-usage';
 export { ClusterLifecycleEvents } from './services/cluster-lifecycle-events';
 export type { ClusterUsage, ClusterUsageProvider } from './cluster-usage';
 export { AgentCommandRepository, AgentCredentialRepository, ClusterRepository } from './repositories';
+export type { AgentNonce } from './repositories';
 export { AgentCommandQueue, DELETE_PODS_TTL_MS } from './services/agent-command-queue.service';

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { verifyRequest } from '@vigil/agent-protocol';
 import type { Principal } from '@vigil/shared/auth';
+import type { AgentNonce } from '../repositories';
 import { AgentCredentialCache } from './agent-credential.cache';
 import { AgentNonceLedger } from './agent-nonce-ledger';
 
@@ -32,6 +33,26 @@ export class AgentRequestAuthenticator {
 
   /** The agent that signed the request, or null (refused). */
   async authenticate(request: SignedAgentRequest): Promise<AgentPrincipal | null> {
+    return (await this.verify(request, (nonce) => this.nonces.remember(nonce)))?.agent ?? null;
+  }
+
+  /**
+   * The signature checks without the replay check: the caller must remember
+   * `nonce` in the same commit as whatever the request changes, and refuse
+   * the request if it was seen before (admission decisions do, so a decision
+   * costs one commit instead of two). Never hand the agent to anything that
+   * writes before that commit.
+   */
+  async authenticateDeferringReplayCheck(request: SignedAgentRequest): Promise<{ agent: AgentPrincipal; nonce: AgentNonce } | null> {
+    let pending: AgentNonce | undefined;
+    const verified = await this.verify(request, (nonce) => {
+      pending = nonce;
+      return true;
+    });
+    return verified && pending ? { agent: verified.agent, nonce: pending } : null;
+  }
+
+  private async verify(request: SignedAgentRequest, checkAndRemember: (nonce: AgentNonce) => boolean | Promise<boolean>): Promise<{ agent: AgentPrincipal } | null> {
     let orgId: string | undefined;
     const result = await verifyRequest({
       method: request.method,
@@ -49,7 +70,7 @@ export class AgentRequestAuthenticator {
         checkAndRemember: (key, expiresAt) => {
           const clusterId = String(request.headers['vigil-cluster-id'] ?? '');
           const keyId = String(request.headers['vigil-key-id'] ?? '');
-          return orgId ? this.nonces.remember({ orgId, clusterId, nonce: key, expiresAt, keyId }) : false;
+          return orgId ? checkAndRemember({ orgId, clusterId, nonce: key, expiresAt, keyId }) : false;
         },
       },
     });
@@ -57,6 +78,6 @@ export class AgentRequestAuthenticator {
       this.logger.warn(`agent request refused: ${result.ok ? 'no org' : result.reason}`);
       return null;
     }
-    return { type: 'agent', orgId, clusterId: result.clusterId, keyId: result.keyId };
+    return { agent: { type: 'agent', orgId, clusterId: result.clusterId, keyId: result.keyId } };
   }
 }

@@ -101,6 +101,20 @@ export class Database {
     return this.dataSource.query(sql, params);
   }
 
+  /**
+   * One call of a function that scopes itself to `orgId` (sets `app.org_id`
+   * for its own transaction, so row-level security applies as in forOrg):
+   * joins the ambient transaction of that org, else runs as a transaction of
+   * its own, in one round trip instead of three.
+   */
+  async selfScopedStatement<T>(orgId: string, sql: string, params: unknown[]): Promise<T[]> {
+    if (!UUID.test(orgId)) throw new Error('Database.selfScopedStatement requires an org id');
+    const current = this.ambient.getStore();
+    if (!current) return this.dataSource.query(sql, params);
+    if (current.orgId !== orgId) throw new Error('a transaction of one org cannot run work for another');
+    return current.manager.query(sql, params);
+  }
+
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }

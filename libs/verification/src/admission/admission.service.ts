@@ -1,7 +1,7 @@
-import { Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, Optional, UnauthorizedException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AdmissionImage, AdmissionRequest, AdmissionResponse } from '@vigil/agent-protocol';
-import { ClusterRepository, type AgentPrincipal } from '@vigil/clusters';
+import { AGENT_SIGNATURE_REFUSED, ClusterRepository, type AgentNonce, type AgentPrincipal } from '@vigil/clusters';
 import { clusterSource, EVENT_TYPES, EventPublisher } from '@vigil/events';
 import { EffectivePoliciesService, type ClusterPolicyState } from '@vigil/policies';
 import {
@@ -36,6 +36,8 @@ interface ImageOutcome extends ImageVerdict {
 /** Decides admission requests from agents: resolve, verify (cached), evaluate, record, answer. */
 @Injectable()
 export class AdmissionService {
+  private readonly authLogger = new Logger('AgentAuthGuard');
+
   constructor(
     private readonly policies: EffectivePoliciesService,
     private readonly facts: ImageFactsService,
@@ -46,7 +48,11 @@ export class AdmissionService {
     @Optional() @Inject(IMAGE_SUPPLY_CHAIN_FACTS) private readonly supplyChain?: ImageSupplyChainFacts,
   ) {}
 
-  async decide(agent: AgentPrincipal, request: AdmissionRequest): Promise<AdmissionResponse> {
+  /**
+   * `nonce` is the request's, not yet remembered (AgentSignatureGuard): it is
+   * remembered in the decision's commit, and a replay is refused there.
+   */
+  async decide(agent: AgentPrincipal, request: AdmissionRequest, nonce: AgentNonce): Promise<AdmissionResponse> {
     const state = await this.policies.cachedForCluster(agent.orgId, agent.clusterId);
     if (!state) throw new NotFoundException('cluster not found');
     const deadline = Date.now() + ADMISSION_BUDGET_MS;
@@ -66,7 +72,8 @@ export class AdmissionService {
     // a denial or warning is also a dev.vigil.admission.v1 event, in the same transaction.
     const id = randomUUID();
     const outcome = !answer.allowed ? 'denied' : answer.warnings.length > 0 ? 'warned' : 'allowed';
-    await this.recorder.record({
+    const recorded = await this.recorder.record({
+      nonce,
       decision: {
         id,
         orgId: agent.orgId,
@@ -89,6 +96,10 @@ export class AdmissionService {
       },
       alsoInTransaction: outcome === 'allowed' ? undefined : () => this.emitDecision(id, agent, request, object.name, outcome, answer, outcomes),
     });
+    if (recorded === 'replayed') {
+      this.authLogger.warn('agent request refused: replayed_nonce');
+      throw new UnauthorizedException(AGENT_SIGNATURE_REFUSED);
+    }
     return answer;
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AgentNonce } from '@vigil/clusters';
 import { Database } from '@vigil/shared/database';
 import { AdmissionDecisionEntity } from '../entities';
 
@@ -9,11 +10,14 @@ export class AdmissionDecisionRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Decisions of one org in one statement (the admission hot path groups
-   * concurrent decisions into a commit). Joins the caller's transaction.
+   * Decisions of one org, each with its request's nonce, in one statement
+   * (vigil_record_admission_decisions): a decision is inserted only if its
+   * nonce is new, and the answer says which were (the others are replays, to
+   * be refused). Joins the caller's transaction of the org (a decision whose
+   * event goes with it), else commits on its own. Pass distinct nonces.
    */
-  insertMany(orgId: string, decisions: readonly NewAdmissionDecision[]): Promise<void> {
-    const rows = decisions.map((d) => {
+  async insertRemembering(orgId: string, entries: readonly { decision: NewAdmissionDecision; nonce: AgentNonce }[]): Promise<boolean[]> {
+    const rows = entries.map(({ decision: d }) => {
       if (d.orgId !== orgId) throw new Error('a decision of another org cannot join this batch');
       return {
         id: d.id,
@@ -36,20 +40,17 @@ export class AdmissionDecisionRepository {
         published_at: d.publishedAt?.toISOString() ?? null,
       };
     });
-    return this.database.forOrg(orgId, async (m) => {
-      await m.query(
-        `INSERT INTO admission_decisions
-           (id, org_id, cluster_id, request_uid, kind, namespace, name, operation, owner, admission_user, labels,
-            outcome, warnings, reasons, images, policy_state_token, decided_at, published_at)
-         SELECT id, org_id, cluster_id, request_uid, kind, namespace, name, operation, owner, admission_user, labels,
-                outcome, warnings, reasons, images, policy_state_token, decided_at, published_at
-           FROM jsonb_to_recordset($1::jsonb) AS r(
-             id uuid, org_id uuid, cluster_id uuid, request_uid text, kind text, namespace text, name text, operation text,
-             owner jsonb, admission_user jsonb, labels jsonb, outcome text, warnings jsonb, reasons jsonb, images jsonb,
-             policy_state_token text, decided_at timestamptz, published_at timestamptz)`,
-        [JSON.stringify(rows)],
-      );
+    const nonces = entries.map((e) => {
+      if (e.nonce.orgId !== orgId) throw new Error('a nonce of another org cannot join this batch');
+      return e.nonce;
     });
+    const recorded = await this.database.selfScopedStatement<{ position: number }>(
+      orgId,
+      'SELECT vigil_record_admission_decisions($1, $2::jsonb, $3, $4, $5, $6) AS position',
+      [orgId, JSON.stringify(rows), nonces.map((n) => n.clusterId), nonces.map((n) => n.nonce), nonces.map((n) => n.expiresAt), nonces.map((n) => n.keyId)],
+    );
+    const fresh = new Set(recorded.map((r) => r.position));
+    return entries.map((_, i) => fresh.has(i + 1));
   }
 
   /** The latest decisions of a cluster, newest first (tests and future read APIs). */
