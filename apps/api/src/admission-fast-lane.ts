@@ -1,30 +1,31 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AGENT_ENDPOINTS, PROTOCOL_LIMITS, validateAdmissionRequest } from '@vigil/agent-protocol';
 import { AGENT_SIGNATURE_REFUSED, AgentRequestAuthenticator, invalidAgentBody } from '@vigil/clusters';
 import { ErrorBody, errorBody, errorResponseFor } from '@vigil/shared/errors';
 import { loggerParams } from '@vigil/shared/logging';
 import { MetricsRegistry } from '@vigil/shared/observability';
 import { AdmissionService } from '@vigil/verification';
+import { laneAccessLog, type LaneRequestLog } from './lane-access-log';
 import { PinoLogger } from 'nestjs-pino';
 // Where nestjs-pino keeps the request's logger for Nest's Logger calls (its middleware's ALS; not re-exported by the index).
 import { Store, storage } from 'nestjs-pino/storage';
-import { pinoHttp } from 'pino-http';
 import { Counter } from 'prom-client';
 
 const ROUTE = AGENT_ENDPOINTS.admission.path;
 
 /**
- * `POST /v1/agent/admission` served before Express and Nest's router: every
- * pod creation in every cluster waits on this answer, and the framework's
- * per-request cost (router walk over every route, middleware chain, guard and
- * pipe machinery) was most of a decision's CPU (docs/benchmarks.md). The lane
- * keeps what the stack does for this route, with the same code where it
- * matters: the access log line and request id (pino-http with the API's
- * options), the metrics histogram, the signature check
- * (AgentRequestAuthenticator, shared with AgentSignatureGuard), the protocol
- * validation and 400 body (invalidAgentBody), and the error shape
- * (errorResponseFor, shared with HttpExceptionFilter).
+ * `POST /v1/agent/admission` served before Express and Nest's router (see
+ * serveFirst): every pod creation in every cluster waits on this answer, and
+ * the framework's per-request cost (router walk over every route, middleware
+ * chain, guard and pipe machinery) was most of a decision's CPU
+ * (docs/benchmarks.md). The lane keeps what the stack does for this route,
+ * with the same code where it matters: the access log line and request id
+ * (pino-http's, with the API's options, made lazily: lane-access-log.ts), the
+ * metrics histogram, the signature check (AgentRequestAuthenticator, shared
+ * with AgentSignatureGuard), the protocol validation and 400 body
+ * (invalidAgentBody), and the error shape (errorResponseFor, shared with
+ * HttpExceptionFilter).
  *
  * It takes only the plain case: a JSON body with a Content-Length within the
  * protocol limit, no content encoding, no query string. Anything else goes to
@@ -32,7 +33,7 @@ const ROUTE = AGENT_ENDPOINTS.admission.path;
  * inflating, chunked bodies). A parity test sends the same requests to an API
  * with and without the lane.
  */
-export function admissionFastLane(app: INestApplicationContext, logLevel: string) {
+export function admissionFastLane(app: INestApplicationContext, logLevel: string): Lane {
   const authenticator = app.get(AgentRequestAuthenticator);
   const admission = app.get(AdmissionService);
   const metrics = app.get(MetricsRegistry);
@@ -44,7 +45,7 @@ export function admissionFastLane(app: INestApplicationContext, logLevel: string
     labelNames: ['path'],
     registers: [metrics.registry],
   });
-  const accessLog = pinoHttp({ ...loggerParams(logLevel).pinoHttp, logger: PinoLogger.root });
+  const accessLog = laneAccessLog({ ...loggerParams(logLevel).pinoHttp, logger: PinoLogger.root });
 
   return function admissionLane(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     if (req.method !== 'POST' || req.url !== ROUTE) return next();
@@ -55,15 +56,14 @@ export function admissionFastLane(app: INestApplicationContext, logLevel: string
     laneRequests.inc({ path: 'served' });
     const stopTimer = duration.startTimer();
     res.once('finish', () => stopTimer({ method: 'POST', route: ROUTE, status_code: String(res.statusCode) }));
-    accessLog(req, res);
-    const log = (req as IncomingMessage & { log: PinoLogger['logger'] }).log;
+    const requestLog = accessLog(req, res);
     readBody(req, Number(req.headers['content-length']))
-      .then((raw) => storage.run(new Store(log), () => answer(req, raw)))
+      .then((raw) => storage.run(lazyStore(requestLog), () => answer(req, raw)))
       .then(
         ({ status, body }) => send(res, status, body),
         (error: unknown) => {
           const { payload, unexpected } = errorResponseFor(error);
-          if (unexpected) log.error({ err: error }, 'unhandled error');
+          if (unexpected) requestLog.logger.error({ err: error }, 'unhandled error');
           send(res, payload.statusCode, payload);
         },
       );
@@ -79,6 +79,27 @@ export function admissionFastLane(app: INestApplicationContext, logLevel: string
     if (!request.ok) return { status: 400, body: errorResponseFor(invalidAgentBody(request.errors)).payload };
     return { status: 200, body: await admission.decide(verified.agent, request.value, verified.nonce) };
   }
+}
+
+type Lane = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/**
+ * Puts `lane` in front of the server's request listeners (Express, which Nest
+ * attached when it made the server): what the lane passes on reaches them
+ * unchanged. Express's own per-request work (its router walk, prototype
+ * swaps, query parsing) is then spent only on what the lane does not serve.
+ */
+export function serveFirst(server: Server, lane: Lane): void {
+  const framework = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => lane(req, res, () => framework.forEach((listener) => listener.call(server, req, res))));
+}
+
+/** nestjs-pino's per-request store for Nest's Logger calls, whose logger is made only if something logs. */
+function lazyStore(requestLog: LaneRequestLog): Store {
+  const store = new Store(undefined as unknown as Store['logger']);
+  Object.defineProperty(store, 'logger', { get: () => requestLog.logger });
+  return store;
 }
 
 /** The plain case only; see above. */

@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { PlatformConfig } from '@vigil/shared/config';
 import { createValidationPipe } from '@vigil/shared/errors';
-import { admissionFastLane } from './admission-fast-lane';
+import { admissionFastLane, serveFirst } from './admission-fast-lane';
 import { ApiModule, ApiModuleOptions } from './api.module';
 
 export const JSON_BODY_LIMIT = '2mb';
@@ -20,8 +20,8 @@ export async function createApiApp(config: PlatformConfig, options: ApiModuleOpt
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  // Before every other middleware: the hottest route skips the framework (see the lane).
-  if (options.admissionFastLane !== false) app.use(admissionFastLane(app, config.env.LOG_LEVEL));
+  // Before Express itself: the hottest route skips the framework (see the lane).
+  if (options.admissionFastLane !== false) serveFirst(app.getHttpServer(), admissionFastLane(app, config.env.LOG_LEVEL));
   app.set('trust proxy', true);
   // Security headers are for browsers; the agent endpoints answer machines, on the hottest path there is.
   const securityHeaders = helmet({ contentSecurityPolicy: false });
