@@ -1,5 +1,6 @@
 // Timing and reporting helpers shared by the benchmarks. Wall time only, from
 // process.hrtime.bigint(); every figure is printed beside its same-run baseline.
+import { readFileSync } from 'node:fs';
 
 export function now(): bigint {
   return process.hrtime.bigint();
@@ -76,3 +77,21 @@ export function envInt(name: string, fallback: number, min: number, max: number)
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}: must be an integer between ${min} and ${max} (got "${raw}")`);
   return n;
 }
+
+/**
+ * CPU time the whole machine spent (every process: server, load generator,
+ * Postgres) since `machineCpuMs()` was last read, from /proc/stat; on a
+ * 2-core box this is what bounds throughput, not one process's share.
+ */
+export function machineCpuMs(): number {
+  try {
+    const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+    const [user, nice, system, , , irq, softirq, steal] = cpu.trim().split(/\s+/).slice(1).map(Number);
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN; // not Linux: the column shows n/a
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (sysconf is out of reach from Node). */
+const CLOCK_TICKS_PER_SECOND = 100;
