@@ -18,6 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { AdmissionResponse } from '@vigil/agent-protocol';
@@ -235,14 +236,23 @@ export async function run(): Promise<boolean> {
 
     // Server CPU per request (this process serves; the load runs elsewhere): steadier than req/s on a busy machine.
     // And the whole machine's (load generator and Postgres too): with two cores, their sum is what bounds req/s.
-    const outcomes: (LoadOutcome & { cpuMsPerRequest: number; machineMsPerRequest: number })[] = [];
+    // The API's event-loop stalls: a latency tail the loop's own max explains is the process's (GC, long tasks), else waiting (Postgres, the scheduler).
+    const outcomes: (LoadOutcome & { cpuMsPerRequest: number; machineMsPerRequest: number; loopDelayMaxMs: number })[] = [];
     const measured = async (run: () => Promise<LoadOutcome>) => {
       const before = process.cpuUsage();
       const machineBefore = machineCpuMs();
+      const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+      loopDelay.enable();
       const outcome = await run();
+      loopDelay.disable();
       const used = process.cpuUsage(before);
       const machineUsed = machineCpuMs() - machineBefore;
-      outcomes.push({ ...outcome, cpuMsPerRequest: (used.user + used.system) / 1000 / settings.requests, machineMsPerRequest: machineUsed / settings.requests });
+      outcomes.push({
+        ...outcome,
+        cpuMsPerRequest: (used.user + used.system) / 1000 / settings.requests,
+        machineMsPerRequest: machineUsed / settings.requests,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+      });
     };
     try {
       for (let round = 0; round < settings.rounds; round++) {
@@ -256,8 +266,8 @@ export async function run(): Promise<boolean> {
       service.decide = decide;
     }
 
-    const rows = outcomes.map((o) => [o.label, fmtRate(o.perSecond), fmtMs(o.latency.p50), fmtMs(o.latency.p95), fmtMs(o.latency.p99), fmtMs(o.latency.max), fmtMs(o.cpuMsPerRequest), Number.isNaN(o.machineMsPerRequest) ? 'n/a' : fmtMs(o.machineMsPerRequest)]);
-    log(table(['run', 'req/s', 'p50', 'p95', 'p99', 'max', 'API CPU/req', 'machine CPU/req'], rows));
+    const rows = outcomes.map((o) => [o.label, fmtRate(o.perSecond), fmtMs(o.latency.p50), fmtMs(o.latency.p95), fmtMs(o.latency.p99), fmtMs(o.latency.max), fmtMs(o.cpuMsPerRequest), Number.isNaN(o.machineMsPerRequest) ? 'n/a' : fmtMs(o.machineMsPerRequest), fmtMs(o.loopDelayMaxMs)]);
+    log(table(['run', 'req/s', 'p50', 'p95', 'p99', 'max', 'API CPU/req', 'machine CPU/req', 'API loop stall max'], rows));
     log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
     const real = outcomes.filter((o) => o.label.startsWith('admission'));
     const best = real.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));

@@ -95,11 +95,14 @@ export function serveFirst(server: Server, lane: Lane): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => lane(req, res, () => framework.forEach((listener) => listener.call(server, req, res))));
 }
 
-/** nestjs-pino's per-request store for Nest's Logger calls, whose logger is made only if something logs. */
+/**
+ * nestjs-pino's per-request store for Nest's Logger calls (it reads only
+ * `logger`): the request's log itself, whose logger is made only if something
+ * logs. A Store instance would need its field redefined as a getter per
+ * request, which costs more than the object.
+ */
 function lazyStore(requestLog: LaneRequestLog): Store {
-  const store = new Store(undefined as unknown as Store['logger']);
-  Object.defineProperty(store, 'logger', { get: () => requestLog.logger });
-  return store;
+  return requestLog as Store;
 }
 
 /** The plain case only; see above. */
