@@ -111,7 +111,7 @@ describe('batched publishing and delivery', () => {
     const pairs = rows.map((r) => `${r.subscription_id}/${r.event_id}`).sort();
     expect(pairs).toEqual([`${all.id}/${onTeam.id}`, `${all.id}/${onRoot.id}`, `${all.id}/${registered.id}`, `${teamChanged.id}/${onTeam.id}`].sort());
     const queued = await Promise.all(rows.map((r) => deliverQueue.getJob(`${r.id}-0`)));
-    expect(queued.map((j) => j?.data)).toEqual(rows.map((r) => ({ orgId: acme.orgId, deliveryId: r.id, attempt: 0 })));
+    expect(queued.map((j) => j?.data)).toEqual(rows.map((r) => ({ orgId: acme.orgId, deliveryId: r.id, attempt: 0, subscriptionId: r.subscription_id })));
     const events: { id: string; data: unknown }[] = await database.forOrg(acme.orgId, (m) => m.query(`SELECT id, data FROM events WHERE id = ANY($1::uuid[])`, [ids]));
     expect(events).toHaveLength(3);
     expect(events.find((e) => e.id === onTeam.id)!.data).toEqual({ n: 1 });

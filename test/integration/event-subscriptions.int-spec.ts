@@ -1,7 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import IORedis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { DeliveryService } from '../../libs/events/src';
 import { loadPlatformConfig } from '../../libs/shared/config/src';
 import { AgentClient } from '../support/agent-client';
 import { ApiHarness, TEST_REDIS_URL, TEST_SECRET_KEY } from '../support/api-harness';
@@ -252,6 +254,21 @@ describe('one slow subscriber among many', () => {
     });
     for (const d of recorded) expect(d.attempts).toHaveLength(1);
   }, 60_000);
+
+  it('sends a job back while its subscription has its share in flight, without loading it', async () => {
+    const slower = await platform.sink();
+    slower.answer = { status: 200, delayMs: 3000 };
+    const subscription = await platform.subscribe(slower, { types: [REGISTERED] });
+    for (let i = 0; i < 2; i++) await platform.registerCluster(platform.acme.rootGroupId, `held-${i}`);
+    await until('both slots of the slower sink taken', async () => (slower.inFlight === 2 ? true : undefined), 5_000);
+    // A delivery that does not exist: loaded, it would be stale; with its subscription's share taken, nothing is loaded.
+    const delivery = platform.worker!.get(DeliveryService);
+    const job = { orgId: platform.acme.orgId, deliveryId: randomUUID(), attempt: 0 };
+    expect(await delivery.attempt({ ...job, subscriptionId: subscription.id })).toBe('deferred');
+    expect(await delivery.attempt(job)).toBe('stale');
+    expect(await delivery.attempt({ ...job, subscriptionId: randomUUID() })).toBe('stale');
+    await slower.waitFor(() => slower.uniqueDeliveries.length === 2, 'both events at the slower sink');
+  }, 30_000);
 });
 
 describe('dead letters', () => {

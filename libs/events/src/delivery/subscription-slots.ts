@@ -18,6 +18,11 @@ export class SubscriptionSlots {
     return true;
   }
 
+  /** Whether tryTake would refuse now (a cheap look before loading a job's context). */
+  isFull(subscriptionId: string): boolean {
+    return (this.taken.get(subscriptionId) ?? 0) >= this.perSubscription;
+  }
+
   release(subscriptionId: string): void {
     const inFlight = this.taken.get(subscriptionId) ?? 0;
     if (inFlight <= 1) this.taken.delete(subscriptionId);

@@ -12,6 +12,12 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
+/** A pending delivery the insert made, with its subscription (carried on the delivery job). */
+export interface NewDelivery {
+  id: string;
+  subscriptionId: string;
+}
+
 @Injectable()
 export class EventRepository {
   constructor(private readonly database: Database) {}
@@ -23,10 +29,10 @@ export class EventRepository {
    * replayed transition writes nothing twice (neither event nor deliveries).
    * One round trip whatever the number of events; `seq` follows input order.
    */
-  async insertManyWithDeliveries(orgId: string, events: readonly NewEvent[]): Promise<{ inserted: number; deliveryIds: string[] }> {
-    if (events.length === 0) return { inserted: 0, deliveryIds: [] };
+  async insertManyWithDeliveries(orgId: string, events: readonly NewEvent[]): Promise<{ inserted: number; deliveries: NewDelivery[] }> {
+    if (events.length === 0) return { inserted: 0, deliveries: [] };
     const { rows } = await this.database.forOrg(orgId, (m) =>
-      queryRows<{ inserted: number; delivery_ids: string[] }>(
+      queryRows<{ inserted: number; delivery_ids: string[]; subscription_ids: string[] }>(
         m,
         `WITH input AS (
            SELECT (j.doc->>'id')::uuid AS id, (j.doc->>'groupId')::uuid AS group_id, j.doc->>'type' AS type, j.doc->>'source' AS source,
@@ -45,13 +51,16 @@ export class EventRepository {
              FROM inserted e
              JOIN subscriptions s ON s.org_id = $1 AND s.deleted_at IS NULL AND s.group_id = ANY(e.group_path)
                                  AND (cardinality(s.types) = 0 OR e.type = ANY(s.types))
-           RETURNING id
+           RETURNING id, subscription_id
          )
-         SELECT (SELECT count(*) FROM inserted)::int AS inserted, ARRAY(SELECT id::text FROM delivered) AS delivery_ids`,
+         SELECT (SELECT count(*) FROM inserted)::int AS inserted,
+                ARRAY(SELECT id::text FROM delivered ORDER BY id) AS delivery_ids,
+                ARRAY(SELECT subscription_id::text FROM delivered ORDER BY id) AS subscription_ids`,
         [orgId, JSON.stringify(events.map((e) => ({ id: e.id, groupId: e.groupId, type: e.type, source: e.source, subject: e.subject, time: e.time.toISOString(), data: e.data })))],
       ),
     );
-    return { inserted: rows[0].inserted, deliveryIds: rows[0].delivery_ids };
+    const { inserted, delivery_ids: deliveryIds, subscription_ids: subscriptionIds } = rows[0];
+    return { inserted, deliveries: deliveryIds.map((id, i) => ({ id, subscriptionId: subscriptionIds[i] })) };
   }
 
   /** `roots`: groups the caller holds a role on (null: all); an event is visible below any of them. */

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Database } from '@vigil/shared/database';
 import { DELIVER_JOB_OPTIONS, DeliverJob, deliverJobId, QUEUE_NAMES } from '@vigil/shared/queue';
-import { EventRepository } from '../repositories';
+import { EventRepository, type NewDelivery } from '../repositories';
 
 export interface PublishEvent {
   /** Stable id for a transition (so a retried transaction cannot emit it twice); random when omitted. */
@@ -54,16 +54,16 @@ export class EventPublisher {
       time: event.time ?? new Date(),
       data: event.data,
     }));
-    const { deliveryIds } = await this.events.insertManyWithDeliveries(orgId, rows);
-    if (deliveryIds.length > 0) await this.database.afterCommit(() => this.enqueue(orgId, deliveryIds));
-    return { ids: rows.map((r) => r.id), deliveries: deliveryIds.length };
+    const { deliveries } = await this.events.insertManyWithDeliveries(orgId, rows);
+    if (deliveries.length > 0) await this.database.afterCommit(() => this.enqueue(orgId, deliveries));
+    return { ids: rows.map((r) => r.id), deliveries: deliveries.length };
   }
 
-  private async enqueue(orgId: string, deliveryIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += ENQUEUE_CHUNK) {
+  private async enqueue(orgId: string, deliveries: readonly NewDelivery[]): Promise<void> {
+    for (let i = 0; i < deliveries.length; i += ENQUEUE_CHUNK) {
       await this.deliverQueue.addBulk(
-        deliveryIds.slice(i, i + ENQUEUE_CHUNK).map((deliveryId) => {
-          const job = { orgId, deliveryId, attempt: 0 };
+        deliveries.slice(i, i + ENQUEUE_CHUNK).map(({ id: deliveryId, subscriptionId }) => {
+          const job = { orgId, deliveryId, attempt: 0, subscriptionId };
           return { name: 'deliver', data: job, opts: { ...DELIVER_JOB_OPTIONS, jobId: deliverJobId(job) } };
         }),
       );

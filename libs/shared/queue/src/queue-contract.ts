@@ -28,6 +28,12 @@ export interface DeliverJob {
   deliveryId: string;
   /** The attempt this job makes (0-based): part of the job id, so each attempt is enqueued once. */
   attempt: number;
+  /**
+   * The delivery's subscription, when the enqueuer knows it (not the sweep's
+   * re-adds): lets a worker whose share of slots for it is taken defer the
+   * job without loading it first.
+   */
+  subscriptionId?: string;
 }
 
 /**
