@@ -18,6 +18,7 @@ import { AgentCommandClaims1795840000000 } from './1795840000000-AgentCommandCla
 import { GroupDeletionRehomesDeleted1795841000000 } from './1795841000000-GroupDeletionRehomesDeleted';
 import { InventoryLeaderTerms1795850000000 } from './1795850000000-InventoryLeaderTerms';
 import { WorkloadImageRunsMerge1795851000000 } from './1795851000000-WorkloadImageRunsMerge';
+import { InventoryFoldBacklog1795862000000 } from './1795862000000-InventoryFoldBacklog';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -41,4 +42,5 @@ export const allMigrations = [
   GroupDeletionRehomesDeleted1795841000000,
   InventoryLeaderTerms1795850000000,
   WorkloadImageRunsMerge1795851000000,
+  InventoryFoldBacklog1795862000000,
 ];
