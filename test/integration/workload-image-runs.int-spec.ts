@@ -336,16 +336,23 @@ describe('workload image runs: the exposure rollup', () => {
 
     it('folds a burst of batches at once to the same runs as the rebuild (jobs coalesce batches)', async () => {
       await send('delta', T(80), [web('w4', T(80), app2(T(79)), [proxy(T(79)), init(T(78.5), T(78.8))])]);
-      await send('delta', T(82), [web('w3', T(82), app2(T(10)), [proxy(T(10)), init(T(9.5), T(10.2))])]);
+      const versions = async () =>
+        Object.fromEntries((await db.query(`SELECT container_name, xmin::text AS v FROM observations WHERE org_id = $1 AND pod_uid = 'w3'`, [acme.orgId])).rows.map((r) => [r.container_name, r.v]));
+      await send('delta', T(82), [web('w3', T(82), app2(T(10)), [proxy(T(10)), init(T(9.5), T(10.2))])]); // its init row went with retention: back
+      const before = await versions();
+      await send('delta', T(83), [web('w3', T(83), app2(T(10)), [proxy(T(10)), init(T(9.5), T(10.2))])]);
+      // A relist rewrites the running containers (last_seen grows), not the finished init container.
+      const after = await versions();
+      expect({ init: after['config-init'] === before['config-init'], app: after.app === before.app }).toEqual({ init: true, app: false });
       await send('delta', T(84), [deleted('w4', T(84))]);
       await send('delta', T(85), [bare('job-7', { kind: 'Job', name: 'report' }, T(85), [job(T(83), T(84.5))])]);
       await send('delta', T(86), [bare('debug-2', undefined, T(86), [{ name: 'sh', image: 'busybox:1.36', digest: D_DEBUG, startedAt: T(86) }])]);
       // A snapshot that no longer lists debug-2 closes it (a missed delete), in the same backlog.
       await send('snapshot', T(95), [web('w3', T(95), app2(T(10)), [proxy(T(10)), init(T(9.5), T(10.2))])], { id: 'snap-3', part: 0, last: true });
-      expect(await due(acme.orgId, clusterId)).toBe(7);
-      expect(await folds().foldCluster({ orgId: acme.orgId, clusterId })).toEqual({ rows: 7, chunks: 1 });
-      const after = await expectRunsConsistent();
-      expect(after.filter((r) => r.image_digest === D_DEBUG).map((r) => `${r.first_seen}..${r.last_seen}`)).toContain(`${T(86)}..${T(95)}`);
+      expect(await due(acme.orgId, clusterId)).toBe(8);
+      expect(await folds().foldCluster({ orgId: acme.orgId, clusterId })).toEqual({ rows: 8, chunks: 1 });
+      const folded = await expectRunsConsistent();
+      expect(folded.filter((r) => r.image_digest === D_DEBUG).map((r) => `${r.first_seen}..${r.last_seen}`)).toContain(`${T(86)}..${T(95)}`);
     });
 
     describe('with a worker on the API\'s queue', () => {

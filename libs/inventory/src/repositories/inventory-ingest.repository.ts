@@ -119,7 +119,16 @@ export class InventoryIngestRepository {
              first_seen = LEAST(observations.first_seen, EXCLUDED.first_seen),
              last_seen = GREATEST(observations.last_seen, EXCLUDED.last_seen),
              running = EXCLUDED.running,
-             seen_in_snapshot = COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot)`,
+             seen_in_snapshot = COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot)
+         -- a relisted row that would not change (a finished init container, most often) is not rewritten:
+         -- no new row version, no index entries, no WAL
+         WHERE (observations.namespace, observations.pod_name, observations.workload_kind, observations.workload_name, observations.node,
+                observations.image_ref, observations.first_seen, observations.last_seen, observations.running, observations.seen_in_snapshot)
+               IS DISTINCT FROM
+               (EXCLUDED.namespace, EXCLUDED.pod_name, COALESCE(EXCLUDED.workload_kind, observations.workload_kind),
+                COALESCE(EXCLUDED.workload_name, observations.workload_name), COALESCE(EXCLUDED.node, observations.node), EXCLUDED.image_ref,
+                LEAST(observations.first_seen, EXCLUDED.first_seen), GREATEST(observations.last_seen, EXCLUDED.last_seen), EXCLUDED.running,
+                COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot))`,
       [
         orgId,
         clusterId,
