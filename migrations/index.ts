@@ -19,6 +19,7 @@ import { GroupDeletionRehomesDeleted1795841000000 } from './1795841000000-GroupD
 import { InventoryLeaderTerms1795850000000 } from './1795850000000-InventoryLeaderTerms';
 import { WorkloadImageRunsMerge1795851000000 } from './1795851000000-WorkloadImageRunsMerge';
 import { AdmissionDecisionCommit1795860000000 } from './1795860000000-AdmissionDecisionCommit';
+import { InventoryFoldBacklog1795862000000 } from './1795862000000-InventoryFoldBacklog';
 
 /** Every migration in order; data sources list them explicitly (no globbing at run time). */
 export const allMigrations = [
@@ -43,4 +44,5 @@ export const allMigrations = [
   InventoryLeaderTerms1795850000000,
   WorkloadImageRunsMerge1795851000000,
   AdmissionDecisionCommit1795860000000,
+  InventoryFoldBacklog1795862000000,
 ];

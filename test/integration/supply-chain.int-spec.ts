@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { InventoryFoldService } from '../../libs/inventory/src';
 import { AgentClient } from '../support/agent-client';
 import { ApiHarness, TEST_ADMIN_TOKEN } from '../support/api-harness';
 import { addMember, createTenant, TenantFixture } from '../support/tenant-fixtures';
@@ -234,6 +235,8 @@ describe('supply chain: advisories, SBOMs, matching and exposure', () => {
         T(0),
       );
       await inventory([pod('p2', 'batch', 'registry.example/acme/batch:7', D_PYPI, T(60), 'delete')], T(60));
+      // Exposure reads the workload runs, which the worker folds after ingest; no worker runs yet, so fold here.
+      await api.get(InventoryFoldService).foldCluster({ orgId: acme.orgId, clusterId });
 
       const upload = (d: string, body: unknown, token = acme.owner.token) => api.request('PUT', `/v1/images/${d}/sbom`, { token, body });
       expect((await upload(D_ALPINE, JSON.parse(data('sbom/cyclonedx/alpine-3.17.2.syft.cdx.json').toString()))).body).toEqual(

@@ -17,6 +17,7 @@ import { QueueModule } from '@vigil/shared/queue';
 import { AdvisoryWorkersModule } from './advisories/advisories.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { InventoryFoldWorkersModule } from './inventory/inventory-fold.module';
 import { SbomWorkersModule } from './sbom/sbom.module';
 import { VerificationWorkersModule } from './verification/verification.module';
 
@@ -40,6 +41,7 @@ export class WorkerModule {
         VerificationWorkersModule,
         SbomWorkersModule,
         AdvisoryWorkersModule,
+        InventoryFoldWorkersModule,
       ],
       providers: [MetricsRegistry],
       exports: [MetricsRegistry],

@@ -1,4 +1,6 @@
 export { InventoryModule } from './inventory.module';
+export { InventoryFoldModule } from './inventory-fold.module';
+export { InventoryFoldService, FOLD_SWEEP_GRACE_SECONDS, type FoldReport } from './services/inventory-fold.service';
 export { inventoryEntities } from './entities';
 export { InventoryQueryRepository } from './repositories/inventory-query.repository';
 export { foldBatch } from './services/batch-folding';

@@ -1,6 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { CLUSTER_USAGE, ClusterUsage, ClusterUsageProvider } from '@vigil/clusters';
 import { InventoryController } from './controllers/inventory.controller';
+import { InventoryFoldModule } from './inventory-fold.module';
 import { InventoryIngestRepository } from './repositories/inventory-ingest.repository';
 import { InventoryQueryRepository } from './repositories/inventory-query.repository';
 import { InventoryIngestService } from './services/inventory-ingest.service';
@@ -17,6 +18,7 @@ class InventoryClusterUsage implements ClusterUsageProvider {
 /** The historical inventory: agent ingest and "where and when" queries. */
 @Global()
 @Module({
+  imports: [InventoryFoldModule],
   controllers: [InventoryController],
   providers: [
     InventoryIngestRepository,

@@ -119,7 +119,16 @@ export class InventoryIngestRepository {
              first_seen = LEAST(observations.first_seen, EXCLUDED.first_seen),
              last_seen = GREATEST(observations.last_seen, EXCLUDED.last_seen),
              running = EXCLUDED.running,
-             seen_in_snapshot = COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot)`,
+             seen_in_snapshot = COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot)
+         -- a relisted row that would not change (a finished init container, most often) is not rewritten:
+         -- no new row version, no index entries, no WAL
+         WHERE (observations.namespace, observations.pod_name, observations.workload_kind, observations.workload_name, observations.node,
+                observations.image_ref, observations.first_seen, observations.last_seen, observations.running, observations.seen_in_snapshot)
+               IS DISTINCT FROM
+               (EXCLUDED.namespace, EXCLUDED.pod_name, COALESCE(EXCLUDED.workload_kind, observations.workload_kind),
+                COALESCE(EXCLUDED.workload_name, observations.workload_name), COALESCE(EXCLUDED.node, observations.node), EXCLUDED.image_ref,
+                LEAST(observations.first_seen, EXCLUDED.first_seen), GREATEST(observations.last_seen, EXCLUDED.last_seen), EXCLUDED.running,
+                COALESCE(EXCLUDED.seen_in_snapshot, observations.seen_in_snapshot))`,
       [
         orgId,
         clusterId,
@@ -141,12 +150,18 @@ export class InventoryIngestRepository {
     );
   }
 
-  /** Ends the running rows of listed pods that this batch did not list again, and of deleted pods. */
   /**
    * Ends the running rows of listed pods that this batch did not list again,
-   * and of deleted pods, and saves the agent's new sequence, in one statement.
+   * and of deleted pods, saves the agent's new sequence, and marks every pod
+   * of the batch due for folding into the exposure rollup, in one statement.
    * Listed and deleted pods are disjoint (the fold drops a pod's listing once
    * it is deleted).
+   *
+   * The rollup (workload_image_runs) is no longer merged here: that cost
+   * ingest ~18 % of its throughput. The pods go to `inventory_folds_due` (an
+   * append, no lookup) and the worker's `inventory.fold` job merges them
+   * (InventoryFoldRepository.foldDue, which documents the rules). So exposure
+   * and package usage trail ingest by the fold's delay, normally seconds.
    */
   async closeUnlistedAndSaveState(
     m: EntityManager,
@@ -172,8 +187,11 @@ export class InventoryIngestRepository {
           WHERE o.org_id = $1 AND o.cluster_id = $2 AND o.pod_uid = d.uid AND o.running
             AND (d.deleted OR o.last_seen < d.at)
           RETURNING 1
+       ), due AS (
+         INSERT INTO inventory_folds_due (org_id, cluster_id, pod_uid) SELECT $1, $2, d.uid FROM unnest($8::text[]) AS d(uid)
+         RETURNING 1
        )
-       SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM closed) AS closed`,
+       SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM closed) AS closed, (SELECT count(*) FROM due) AS due`,
       [
         orgId,
         clusterId,
@@ -189,61 +207,27 @@ export class InventoryIngestRepository {
     );
   }
 
-
-
   /**
    * A finished snapshot: whatever still runs in our books but was neither listed
    * by it nor seen since it began has ended (a delete the agent missed). It is
    * closed at the snapshot's start, the latest instant it can have run; the
-   * closed rows are then folded into the workload runs.
+   * closed rows' pods are marked due for folding into the workload runs (the
+   * fold reads every observation of a due pod, these closed rows included).
    */
   async closeMissedBySnapshot(m: EntityManager, orgId: string, clusterId: string, snapshotId: string, startedAt: Date): Promise<number> {
-    const rows: { ids: string[] | null }[] = await m.query(
+    const rows: { closed: string }[] = await m.query(
       `WITH closed AS (
          UPDATE observations SET running = false, last_seen = GREATEST(first_seen, $4::timestamptz)
           WHERE org_id = $1 AND cluster_id = $2 AND running
             AND seen_in_snapshot IS DISTINCT FROM $3 AND last_seen < $4
-          RETURNING id)
-       SELECT array_agg(id) AS ids FROM closed`,
+          RETURNING pod_uid
+       ), due AS (
+         INSERT INTO inventory_folds_due (org_id, cluster_id, pod_uid) SELECT DISTINCT $1::uuid, $2::uuid, pod_uid FROM closed
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM closed) AS closed, (SELECT count(*) FROM due) AS due`,
       [orgId, clusterId, snapshotId, startedAt],
     );
-    const ids = rows[0].ids ?? [];
-    if (ids.length > 0) await m.query(`SELECT vigil_merge_workload_image_runs($1, $2, NULL, $3::bigint[])`, [orgId, clusterId, ids]);
-    return ids.length;
-  }
-
-  /**
-   * Folds the batch's pods' observations, as this batch left them, into
-   * workload_image_runs and workload_images (exposure's rollup), in the
-   * batch's transaction: one call of vigil_merge_workload_image_runs
-   * (migration WorkloadImageRunsMerge; a PL/pgSQL function so its plan is
-   * cached, planning the statement took longer than running it). The table
-   * stays what vigil_workload_image_runs_of() computes from scratch, up to a
-   * minute of last_seen:
-   *
-   *  - Running rows are open-ended intervals, so a group's running rows are
-   *    folded to one before any lookup (a snapshot lists many pods of one
-   *    workload).
-   *  - A row already inside a run of its group changes nothing and is dropped
-   *    first: a running row inside a running run, a closed row inside a closed
-   *    one, each ending at most a minute after the run's last_seen. Every batch
-   *    relists running pods and every new pod extends its workload's init
-   *    container run, so as with upsertImages a run is written only when it
-   *    starts earlier, starts or stops running, merges with another, or its
-   *    last_seen grows by more than a minute.
-   *  - A closed row inside a running run may have been the last one running,
-   *    so it is kept: the run stays running only if an observation in it still
-   *    runs (one probe of observations_running_digest).
-   *  - The rest, with the runs of their groups they may touch (within the gap
-   *    tolerance, or running), are merged by gaps-and-islands as the rebuild
-   *    does: per island one run is kept and updated, the others deleted, or a
-   *    run is inserted (and its group listed in workload_images). Candidate
-   *    runs are found by index probes per group and locked in group-key order,
-   *    so concurrent batches of one cluster cannot deadlock on them.
-   */
-  async foldIntoRuns(m: EntityManager, orgId: string, clusterId: string, batch: FoldedBatch): Promise<void> {
-    const pods = [...batch.listedPods.map((p) => p.uid), ...batch.deletedPods.map((p) => p.uid)];
-    if (pods.length === 0) return;
-    await m.query(`SELECT vigil_merge_workload_image_runs($1, $2, $3::text[], NULL)`, [orgId, clusterId, pods]);
+    return Number(rows[0].closed);
   }
 }

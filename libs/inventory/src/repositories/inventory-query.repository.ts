@@ -95,14 +95,19 @@ export class InventoryQueryRepository {
    * earliest remaining observation, or goes if none is left. It cannot split
    * a run once the chunks are done: what remains ends after the cutoff, so no
    * deleted row (ended before it) bridged a gap between remaining rows.
-   * A group left without runs is removed from workload_images.
+   * A group left without runs is removed from workload_images. Rows of pods
+   * still due for folding (inventory_folds_due) wait for the fold: trimming
+   * assumes the runs already hold what is deleted.
    */
   async deleteEndedBefore(orgId: string, cutoff: Date, chunk = 10_000): Promise<number> {
     return this.database.forOrg(orgId, async (m) => {
       const starts: { cluster_id: string; namespace: string; wk: string; wn: string; d: string; ref: string; f: string; n: string }[] = await m.query(
         `WITH gone AS (
            DELETE FROM observations WHERE id IN (
-             SELECT id FROM observations WHERE org_id = $1 AND NOT running AND last_seen < $2 LIMIT $3)
+             SELECT id FROM observations o WHERE org_id = $1 AND NOT running AND last_seen < $2
+                -- a pod still due for folding keeps its rows until the fold has seen them (else a run it closed could stay open)
+                AND NOT EXISTS (SELECT 1 FROM inventory_folds_due f WHERE f.org_id = $1 AND f.cluster_id = o.cluster_id AND f.pod_uid = o.pod_uid)
+              LIMIT $3)
            RETURNING cluster_id, namespace, coalesce(workload_kind, '') AS wk, coalesce(workload_name, '') AS wn, image_digest AS d, image_ref AS ref, first_seen AS f)
          -- first_seen as text: a JS Date would drop the microseconds the comparison below needs
          SELECT cluster_id, namespace, wk, wn, d, ref, f::text AS f, count(*) AS n FROM gone GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,

@@ -3,6 +3,7 @@ import { inventoryTermSupersededMessage, type InventoryBatch, type InventoryResp
 import { Database } from '@vigil/shared/database';
 import { InventoryIngestRepository } from '../repositories/inventory-ingest.repository';
 import { foldBatch } from './batch-folding';
+import { InventoryFoldService } from './inventory-fold.service';
 import { INVENTORY_CHANGE_LISTENER, type InventoryChangeListener } from './inventory-change.listener';
 
 export interface AgentIdentity {
@@ -27,6 +28,7 @@ export class InventoryIngestService {
   constructor(
     private readonly database: Database,
     private readonly ingest: InventoryIngestRepository,
+    private readonly folds: InventoryFoldService,
     @Optional() @Inject(INVENTORY_CHANGE_LISTENER) private readonly listener?: InventoryChangeListener,
   ) {}
 
@@ -69,8 +71,14 @@ export class InventoryIngestService {
         snapshotStartedAt: finishing ? null : snapshotStartedAt,
         snapshotFinished,
       });
-      await this.ingest.foldIntoRuns(m, orgId, clusterId, folded);
-      if (finishing) await this.ingest.closeMissedBySnapshot(m, orgId, clusterId, finishing.id, finishing.startedAt);
+      // Both mark the pods they touched due for the exposure rollup's fold (worker), queued after the commit.
+      const closedBySnapshot = finishing ? await this.ingest.closeMissedBySnapshot(m, orgId, clusterId, finishing.id, finishing.startedAt) : 0;
+      if (folded.listedPods.length + folded.deletedPods.length + closedBySnapshot > 0) {
+        const folds = this.folds;
+        await this.database.afterCommit(() => {
+          void folds.enqueue(orgId, clusterId); // logs its own failure; the sweep re-adds the job
+        });
+      }
       const listener = this.listener;
       if (listener) {
         const runningDigests = [...new Set(folded.rows.filter((r) => r.running).map((r) => r.imageDigest))];

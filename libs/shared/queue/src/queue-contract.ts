@@ -14,6 +14,7 @@ export const QUEUE_NAMES = {
   sbom: 'sbom',
   advisoryMatch: 'advisory-match',
   advisoryFeed: 'advisory-feed',
+  inventoryFold: 'inventory-fold',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -206,4 +207,45 @@ export function advisoryMatchJobId(job: AdvisoryMatchJob, dueAtMs = 0): string {
 /** Scheduled fetch of the configured OSV feeds (VIGIL_ADVISORY_FEEDS); state per feed in `advisory_feeds`. */
 export interface AdvisoryFeedJobs {
   'advisory.feeds': Record<string, never>;
+}
+
+/**
+ * Folding ingested observations into the exposure rollup (workload_image_runs,
+ * libs/inventory `InventoryFoldService`). Ingest appends the pods it touched to
+ * `inventory_folds_due` in its transaction and, after commit, adds the
+ * cluster's `inventory.fold` job; the `inventory.fold-sweep` tick re-adds it
+ * for rows that waited too long (a lost job, a Redis flush).
+ */
+export interface InventoryFoldJobs {
+  /** Fold every due row of one cluster (claimed in chunks, until none is left). */
+  'inventory.fold': InventoryFoldJob;
+  /** Scheduled: re-adds `inventory.fold` for clusters whose rows outlived their job. */
+  'inventory.fold-sweep': Record<string, never>;
+}
+
+export interface InventoryFoldJob {
+  orgId: string;
+  clusterId: string;
+}
+
+/**
+ * How long batches of one cluster coalesce into one fold: the job of a window
+ * runs when the window ends, so every batch that commits inside the window is
+ * folded by it, and a batch that commits while it runs falls into the next
+ * window (a new job id), never onto the running job's id (BullMQ ignores an
+ * add under the id of a job that still exists).
+ */
+export const INVENTORY_FOLD_WINDOW_MS = 1000;
+
+/** Jobs leave Redis when done (the rows are the record); a failed one is retried, then left to the sweep. */
+export const INVENTORY_FOLD_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 3600, count: 1000 },
+};
+
+/** One job per cluster per window: `windowStart` is the window's start (ms since the epoch). */
+export function inventoryFoldJobId(job: InventoryFoldJob, windowStart: number): string {
+  return `fold-${job.clusterId}-${windowStart}`;
 }
