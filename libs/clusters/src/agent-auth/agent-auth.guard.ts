@@ -1,10 +1,16 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { AgentNonce } from '../repositories';
-import { AgentPrincipal, AgentRequestAuthenticator } from './agent-request.authenticator';
+import type { Request } from 'express';
+import { AgentPrincipal, AgentRequestAuthenticator, type SignedAgentRequest } from './agent-request.authenticator';
 
 export type { AgentPrincipal } from './agent-request.authenticator';
 
 export const AGENT_SIGNATURE_REFUSED = 'agent request signature is not valid';
+
+/** What the agent signed, as Express received it (the agent JSON parser keeps the raw body). */
+function signedRequestOf(request: Request & { rawBody?: Buffer }): SignedAgentRequest {
+  return { method: request.method, path: request.originalUrl, headers: request.headers, rawBody: request.rawBody ?? '' };
+}
 
 /** Agent endpoints: every failure is the same 401 (the authenticator logs why). */
 @Injectable()
@@ -13,12 +19,7 @@ export class AgentAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    const principal = await this.authenticator.authenticate({
-      method: request.method,
-      path: request.originalUrl,
-      headers: request.headers,
-      rawBody: request.rawBody ?? '',
-    });
+    const principal = await this.authenticator.authenticate(signedRequestOf(request));
     if (!principal) throw new UnauthorizedException(AGENT_SIGNATURE_REFUSED);
     request.agent = principal;
     return true;
@@ -37,12 +38,7 @@ export class AgentSignatureGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    const verified = await this.authenticator.authenticateDeferringReplayCheck({
-      method: request.method,
-      path: request.originalUrl,
-      headers: request.headers,
-      rawBody: request.rawBody ?? '',
-    });
+    const verified = await this.authenticator.authenticateDeferringReplayCheck(signedRequestOf(request));
     if (!verified) throw new UnauthorizedException(AGENT_SIGNATURE_REFUSED);
     request.agent = verified.agent;
     request.agentNonce = verified.nonce;
